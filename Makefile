@@ -1,0 +1,41 @@
+# Thin wrapper over CMake presets (CMakePresets.json). On a fresh Debian 12 machine
+# each target first installs what is missing (.ci/deps).
+JOBS ?= $(shell nproc)
+PORT ?= 8080
+
+.PHONY: all deps test run asan tsan release clean format bench
+
+all: test
+
+deps:
+	@./.ci/deps
+
+# Configure, build and run every test (Debug, -Werror).
+test: deps
+	cmake --preset dev >/dev/null
+	cmake --build --preset dev -j $(JOBS)
+	ctest --preset dev -j $(JOBS)
+
+# Build in release and start the main example.
+run: release
+	./build/release/examples/timer_future/timer_future
+
+release: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+asan: deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+
+tsan: deps
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS)
+	ctest --preset tsan -j $(JOBS)
+
+format:
+	git ls-files '*.hpp' '*.cpp' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build
