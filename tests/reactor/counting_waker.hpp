@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include <eddy/waker.hpp>
 
@@ -17,7 +18,15 @@ class counting_waker {
   counting_waker() = default;
   counting_waker(const counting_waker&) = delete;
   counting_waker& operator=(const counting_waker&) = delete;
-  ~counting_waker() = default;
+  // Another thread may still be inside wake() (between counting and dropping):
+  // wait for the last reference, bounded so a leak fails loudly instead of hanging.
+  ~counting_waker() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (refs_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+    std::lock_guard lock(mutex_);
+  }
 
   /// A new reference; it must be dropped (or woken) before this object dies.
   [[nodiscard]] waker make() {
@@ -46,11 +55,9 @@ class counting_waker {
   }
   static void wake_by_ref(void* p) {
     auto* self = static_cast<counting_waker*>(p);
-    {
-      std::lock_guard lock(self->mutex_);
-      self->wakes_.fetch_add(1);
-    }
-    self->cv_.notify_all();
+    std::lock_guard lock(self->mutex_);
+    self->wakes_.fetch_add(1);
+    self->cv_.notify_all();  // under the lock: the waiter may destroy *self next
   }
   static void drop(void* p) { static_cast<counting_waker*>(p)->refs_.fetch_sub(1); }
   static constexpr waker_vtable vtable{clone, wake, wake_by_ref, drop};
