@@ -1,0 +1,258 @@
+#include <eddy/timer/time_driver.hpp>
+
+#include <array>
+#include <cassert>
+#include <limits>
+#include <utility>
+
+#include "timer/src/wheel.hpp"
+
+namespace eddy::timer {
+namespace {
+
+using std::chrono::nanoseconds;
+using tick_duration = std::chrono::milliseconds;
+
+constexpr std::uint64_t no_tick = std::numeric_limits<std::uint64_t>::max();
+// Far beyond any deadline the wheel distinguishes; keeps tick arithmetic clear of
+// overflow for time_point::max().
+constexpr std::uint64_t max_tick = std::uint64_t{1} << 62;
+// Wakers woken per unlock of the mutex: bounds the stack while firing many timers.
+constexpr std::size_t wake_batch = 32;
+
+}  // namespace
+
+time_driver::time_driver(std::unique_ptr<driver> inner, clock_mode mode)
+    : inner_(std::move(inner)),
+      clock_(mode),
+      origin_(clock_.now()),
+      wheel_(std::make_unique<detail::wheel>()) {
+  assert(inner_ && "time_driver needs an inner driver");
+}
+
+time_driver::~time_driver() {
+  std::unique_lock lock(mutex_);
+  wheel_->drain(fired_);
+  while (!fired_.empty()) {
+    std::array<waker, wake_batch> batch;
+    std::size_t n = 0;
+    while (!fired_.empty() && n < wake_batch) {
+      detail::timer_entry& e = fired_.front();
+      fired_.pop_front();
+      batch[n++] = std::move(e.waker);
+      e.state.store(detail::entry_state::shutdown, std::memory_order_release);  // invariant 3
+    }
+    lock.unlock();  // invariant 2
+    for (std::size_t i = 0; i < n; ++i) std::move(batch[i]).wake();
+    lock.lock();
+  }
+}
+
+std::uint64_t time_driver::ticks_since_origin(time_point t, bool round_up) const noexcept {
+  if (t <= origin_) return 0;
+  // Subtract in unsigned arithmetic: t - origin_ may not fit a signed duration.
+  auto since = static_cast<std::uint64_t>(t.time_since_epoch().count()) -
+               static_cast<std::uint64_t>(origin_.time_since_epoch().count());
+  constexpr auto per_tick =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<duration>(tick_duration(1)).count());
+  std::uint64_t ticks = since / per_tick + (round_up && since % per_tick != 0 ? 1 : 0);
+  return ticks < max_tick ? ticks : max_tick;
+}
+
+std::uint64_t time_driver::deadline_tick(time_point t) const noexcept {
+  return ticks_since_origin(t, true);  // a timer never fires early
+}
+
+time_driver::time_point time_driver::tick_time(std::uint64_t tick) const noexcept {
+  constexpr auto per_tick = std::chrono::duration_cast<duration>(tick_duration(1)).count();
+  auto room = (time_point::max() - origin_).count() / per_tick;
+  if (tick >= static_cast<std::uint64_t>(room)) return time_point::max();
+  return origin_ + duration(static_cast<duration::rep>(tick) * per_tick);
+}
+
+void time_driver::park(std::optional<nanoseconds> timeout) {
+  if (clock_.is_paused()) {
+    park_paused(timeout);
+  } else {
+    park_real(timeout);
+  }
+}
+
+void time_driver::park_real(std::optional<nanoseconds> timeout) {
+  std::optional<nanoseconds> wait = timeout;
+  {
+    std::lock_guard lock(mutex_);
+    time_point now = clock_.now();
+    std::uint64_t until = no_tick;
+    if (auto next = wheel_->next_expiration()) {
+      // The inner driver (epoll) takes whole milliseconds: round up, or a 300 us
+      // deadline becomes 0 and spins.
+      auto left = std::chrono::ceil<tick_duration>(tick_time(*next) - now);
+      nanoseconds left_ns = left > tick_duration::zero() ? nanoseconds(left) : nanoseconds::zero();
+      if (!wait || left_ns < *wait) {
+        wait = left_ns;
+        until = *next;
+      }
+    }
+    if (until == no_tick && wait) until = deadline_tick(now + *wait);
+    parked_ = true;
+    parked_until_ = until;
+  }
+  inner_->park(wait);
+  unparked_.store(false, std::memory_order_relaxed);
+  fire(clock_.now());
+}
+
+void time_driver::park_paused(std::optional<nanoseconds> timeout) {
+  // Whatever the inner driver has ready now (I/O), and a pending unpark().
+  inner_->park(nanoseconds::zero());
+  bool woken = unparked_.exchange(false, std::memory_order_acq_rel);
+  if (fire(clock_.now()) > 0 || woken || (timeout && *timeout <= nanoseconds::zero())) return;
+
+  {
+    std::unique_lock lock(mutex_);
+    auto next = wheel_->next_expiration();
+    if (next || timeout) {
+      // Auto-advance: nothing can happen before the next deadline but an
+      // unpark(), and an unpark() would have stopped us above.
+      time_point target = next ? tick_time(*next) : time_point::max();
+      if (timeout) {
+        time_point now = clock_.now();
+        time_point limit = *timeout >= time_point::max() - now ? time_point::max() : now + *timeout;
+        if (limit < target) target = limit;
+      }
+      clock_.advance_to(target);
+      lock.unlock();
+      fire(clock_.now());
+      return;
+    }
+    // No timer and no timeout: nothing would ever move the clock. Block until an
+    // unpark() or a registration (any deadline is earlier than "never").
+    parked_ = true;
+    parked_until_ = no_tick;
+  }
+  inner_->park(std::nullopt);
+  unparked_.store(false, std::memory_order_relaxed);
+  fire(clock_.now());
+}
+
+std::size_t time_driver::fire(time_point now) {
+  std::size_t fired = 0;
+  std::unique_lock lock(mutex_);
+  parked_ = false;
+  wheel_->advance(ticks_since_origin(now, false), fired_);
+  while (!fired_.empty()) {
+    std::array<waker, wake_batch> batch;
+    std::size_t n = 0;
+    while (!fired_.empty() && n < wake_batch) {
+      detail::timer_entry& e = fired_.front();
+      fired_.pop_front();
+      batch[n++] = std::move(e.waker);
+      e.state.store(detail::entry_state::fired, std::memory_order_release);  // invariant 3
+    }
+    lock.unlock();  // invariant 2
+    for (std::size_t i = 0; i < n; ++i) std::move(batch[i]).wake();
+    fired += n;
+    lock.lock();
+  }
+  return fired;
+}
+
+void time_driver::unpark() noexcept {
+  unparked_.store(true, std::memory_order_release);
+  inner_->unpark();
+}
+
+void* time_driver::service(driver_service which) noexcept {
+  if (which == driver_service::timer) return this;
+  return inner_->service(which);
+}
+
+void time_driver::advance(duration d) noexcept {
+  if (!clock_.is_paused()) return;
+  clock_.advance(d);
+  unpark();
+}
+
+std::size_t time_driver::timer_count() const {
+  std::lock_guard lock(mutex_);
+  return wheel_->size() + fired_.size();
+}
+
+std::optional<time_driver::time_point> time_driver::next_deadline() const {
+  std::lock_guard lock(mutex_);
+  if (!fired_.empty()) return now();
+  if (auto next = wheel_->next_expiration()) return tick_time(*next);
+  return std::nullopt;
+}
+
+void time_driver::unlink(detail::timer_entry& e) noexcept {
+  if (e.level == detail::wheel::detached_level) {
+    fired_.erase(fired_.iterator_to(e));
+  } else {
+    wheel_->remove(e);
+  }
+}
+
+polled<void> time_driver::poll_entry(detail::timer_entry& e, time_point deadline, const waker& w) {
+  waker old;  // dropped after the lock is released (invariant 2)
+  bool unpark_inner = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto state = e.state.load(std::memory_order_relaxed);
+    if (state != detail::entry_state::idle && state != detail::entry_state::registered) {
+      return ready();  // fired while we waited for the lock
+    }
+    if (clock_.now() >= deadline) {
+      if (state == detail::entry_state::registered) {
+        unlink(e);
+        old = std::move(e.waker);
+      }
+      e.state.store(detail::entry_state::fired, std::memory_order_relaxed);
+      return ready();
+    }
+    if (state == detail::entry_state::idle) {
+      e.deadline = deadline_tick(deadline);
+      e.waker = w;
+      wheel_->insert(e);
+      e.state.store(detail::entry_state::registered, std::memory_order_relaxed);
+      if (parked_ && e.deadline < parked_until_) {  // invariant 4
+        parked_until_ = e.deadline;
+        unpark_inner = true;
+      }
+    } else if (!e.waker.will_wake(w)) {
+      old = std::exchange(e.waker, w);
+    }
+  }
+  if (unpark_inner) inner_->unpark();
+  return pending;
+}
+
+void time_driver::cancel(detail::timer_entry& e) noexcept {
+  waker old;  // invariant 2
+  std::lock_guard lock(mutex_);
+  if (e.state.load(std::memory_order_relaxed) != detail::entry_state::registered) return;
+  unlink(e);
+  old = std::move(e.waker);
+  e.state.store(detail::entry_state::idle, std::memory_order_relaxed);
+}
+
+void time_driver::move_entry(detail::timer_entry& from, detail::timer_entry& to) noexcept {
+  std::lock_guard lock(mutex_);
+  auto state = from.state.load(std::memory_order_relaxed);
+  if (state == detail::entry_state::registered) {
+    to.deadline = from.deadline;
+    to.waker = std::move(from.waker);
+    if (from.level == detail::wheel::detached_level) {
+      to.level = from.level;
+      fired_.insert(fired_.iterator_to(from), to);
+      fired_.erase(fired_.iterator_to(from));
+    } else {
+      wheel_->replace(from, to);
+    }
+    from.state.store(detail::entry_state::idle, std::memory_order_relaxed);
+  }
+  to.state.store(state, std::memory_order_relaxed);
+}
+
+}  // namespace eddy::timer
