@@ -1,0 +1,45 @@
+// resolve.hpp: name resolution (getaddrinfo) off the executor thread.
+//
+//   auto addrs = co_await eddy::net::resolve("localhost", 8080);
+//
+// Each lookup runs on its own short-lived std::thread for now.
+// TODO(issue 3): run it on the runtime's blocking pool once that exists.
+// Dropping the future before it completes is safe: the lookup finishes in the
+// background and its result is discarded.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <eddy/context.hpp>
+#include <eddy/net/address.hpp>
+#include <eddy/polled.hpp>
+#include <eddy/result.hpp>
+
+namespace eddy::net {
+
+namespace detail {
+struct resolve_state;
+}
+
+/// Completes with every address of `host` (IPv4 and IPv6, in getaddrinfo's
+/// preference order, duplicates removed) with `port` set, or an error of
+/// resolve_category() (EAI_NONAME...) or of the system category.
+class resolve_future {
+ public:
+  resolve_future(std::string host, std::uint16_t port) : host_(std::move(host)), port_(port) {}
+  polled<result<std::vector<address>>> poll(context& cx);
+
+ private:
+  std::string host_;
+  std::uint16_t port_;
+  std::shared_ptr<detail::resolve_state> state_;
+};
+
+[[nodiscard]] inline resolve_future resolve(std::string host, std::uint16_t port) {
+  return resolve_future(std::move(host), port);
+}
+
+}  // namespace eddy::net
