@@ -1,0 +1,83 @@
+// response.hpp: what a handler returns: a status, header fields and a body, which
+// is nothing, bytes (owned or borrowed), a region of a file (sent with sendfile by
+// the server), or a chunked stream written after the head (serializer.hpp).
+//
+// The framing fields (Content-Length, Transfer-Encoding, Date, Connection) are
+// always computed by the serializer and cannot be set by hand; use set_close() to
+// close the connection after this response.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include <eddy/net/http/file_handle.hpp>
+#include <eddy/net/http/status.hpp>
+
+namespace eddy::net::http {
+
+/// A region of an open file; the response owns the descriptor.
+struct file_body {
+  file_handle file;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+/// Bytes the response does not own: they must outlive the write (static strings).
+struct borrowed_body {
+  std::string_view bytes;
+};
+
+/// The body is streamed after the head with write_chunk() / write_last_chunk().
+struct chunked_body {};
+
+class response {
+ public:
+  using body_type =
+      std::variant<std::monostate, std::string, borrowed_body, file_body, chunked_body>;
+
+  response() = default;
+  explicit response(http::status s) : status_(s) {}
+
+  /// A complete response with `body` and a Content-Type.
+  static response with_body(http::status s, std::string body, std::string_view content_type);
+  /// 405 with its mandatory Allow field ("GET, HEAD").
+  static response method_not_allowed(std::string_view allow);
+
+  http::status status() const noexcept { return status_; }
+  void set_status(http::status s) noexcept { status_ = s; }
+
+  /// Appends a field. Returns false (and adds nothing) if the name is not a token,
+  /// the value holds CR, LF or NUL (no response splitting), or the name is one of
+  /// the serializer's own fields (Content-Length, Transfer-Encoding, Date, Connection).
+  bool add_header(std::string_view name, std::string_view value);
+  /// The first value of `name`, case-insensitive.
+  std::optional<std::string_view> header(std::string_view name) const noexcept;
+  /// Every field as its wire form, "Name: value\r\n" lines.
+  std::string_view header_block() const noexcept { return headers_; }
+
+  void set_body(std::string bytes) { body_ = std::move(bytes); }
+  void set_borrowed_body(std::string_view bytes) { body_ = borrowed_body{bytes}; }
+  void set_file_body(file_handle file, std::uint64_t offset, std::uint64_t length) {
+    body_ = file_body{std::move(file), offset, length};
+  }
+  void set_chunked() { body_ = chunked_body{}; }
+  body_type& body() noexcept { return body_; }
+  const body_type& body() const noexcept { return body_; }
+  /// Length of the content; nullopt for a chunked stream.
+  std::optional<std::uint64_t> content_length() const noexcept;
+
+  /// Ask for `Connection: close` after this response.
+  void set_close(bool close = true) noexcept { close_ = close; }
+  bool close() const noexcept { return close_; }
+
+ private:
+  http::status status_ = http::status::ok;
+  std::string headers_;
+  body_type body_;
+  bool close_ = false;
+};
+
+}  // namespace eddy::net::http

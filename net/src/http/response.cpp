@@ -1,0 +1,88 @@
+// response.cpp: field validation (no response splitting) and the constructors.
+#include <eddy/net/http/headers.hpp>
+#include <eddy/net/http/response.hpp>
+
+namespace eddy::net::http {
+namespace {
+
+// tchar, RFC 9110 section 5.6.2.
+bool is_tchar(char c) noexcept {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_reserved(std::string_view name) noexcept {
+  return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+         iequals(name, "date") || iequals(name, "connection");
+}
+
+}  // namespace
+
+response response::with_body(http::status s, std::string body, std::string_view content_type) {
+  response r(s);
+  r.add_header("Content-Type", content_type);
+  r.set_body(std::move(body));
+  return r;
+}
+
+response response::method_not_allowed(std::string_view allow) {
+  response r(status::method_not_allowed);
+  r.add_header("Allow", allow);
+  return r;
+}
+
+bool response::add_header(std::string_view name, std::string_view value) {
+  if (name.empty() || is_reserved(name)) return false;
+  for (char c : name) {
+    if (!is_tchar(c)) return false;
+  }
+  for (char c : value) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  }
+  headers_.append(name).append(": ").append(value).append("\r\n");
+  return true;
+}
+
+std::optional<std::string_view> response::header(std::string_view name) const noexcept {
+  std::string_view rest = headers_;
+  while (!rest.empty()) {
+    auto eol = rest.find("\r\n");
+    auto line = rest.substr(0, eol);
+    auto colon = line.find(':');
+    if (iequals(line.substr(0, colon), name)) return line.substr(colon + 2);
+    rest.remove_prefix(eol + 2);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> response::content_length() const noexcept {
+  struct visitor {
+    std::optional<std::uint64_t> operator()(const std::monostate&) const { return 0; }
+    std::optional<std::uint64_t> operator()(const std::string& s) const { return s.size(); }
+    std::optional<std::uint64_t> operator()(const borrowed_body& b) const { return b.bytes.size(); }
+    std::optional<std::uint64_t> operator()(const file_body& f) const { return f.length; }
+    std::optional<std::uint64_t> operator()(const chunked_body&) const { return std::nullopt; }
+  };
+  return std::visit(visitor{}, body_);
+}
+
+}  // namespace eddy::net::http

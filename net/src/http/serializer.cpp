@@ -1,0 +1,123 @@
+// serializer.cpp: response heads are built in the output buffer's arena, so the
+// heads and short bodies of a whole pipelined batch end up as one iovec.
+#include <eddy/net/http/serializer.hpp>
+
+#include <charconv>
+#include <cstdint>
+
+namespace eddy::net::http {
+namespace {
+
+// Bodies up to this size are copied next to their head: one iovec beats two.
+constexpr std::size_t copy_threshold = 8 * 1024;
+
+void append_number(output_buffer& out, std::uint64_t v, int base = 10) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v, base);
+  (void)ec;  // 24 digits hold any uint64_t
+  out.append({digits, static_cast<std::size_t>(end - digits)});
+}
+
+void append_status_line(output_buffer& out, status s) {
+  out.append("HTTP/1.1 ");
+  append_number(out, static_cast<std::uint16_t>(s));
+  out.append(" ");
+  out.append(reason_phrase(s));
+  out.append("\r\n");
+}
+
+struct body_writer {
+  output_buffer& out;
+  void operator()(std::monostate&) const {}
+  void operator()(std::string& s) const {
+    if (s.size() <= copy_threshold) {
+      out.append(s);
+    } else {
+      out.append_owned(std::move(s));
+    }
+  }
+  void operator()(borrowed_body& b) const {
+    if (b.bytes.size() <= copy_threshold) {
+      out.append(b.bytes);
+    } else {
+      out.append_borrowed(b.bytes);
+    }
+  }
+  void operator()(file_body& f) const { out.append_file(std::move(f.file), f.offset, f.length); }
+  void operator()(chunked_body&) const {}
+};
+
+}  // namespace
+
+write_result write_response(output_buffer& out, response&& r, const response_context& ctx) {
+  const bool no_content = status_has_no_content(r.status());
+  const auto length = r.content_length();
+  bool keep_alive = ctx.keep_alive && !r.close();
+  body_framing framing = body_framing::complete;
+  if (!no_content && !length) {
+    framing = ctx.http_minor >= 1 ? body_framing::chunked : body_framing::close_delimited;
+  }
+  if (framing == body_framing::close_delimited) keep_alive = false;
+
+  append_status_line(out, r.status());
+  if (!ctx.date.empty()) {
+    out.append("Date: ");
+    out.append(ctx.date);
+    out.append("\r\n");
+  }
+  out.append(r.header_block());
+  // RFC 9110 section 15.5.6: a 405 MUST carry Allow (empty: nothing is allowed).
+  if (r.status() == status::method_not_allowed && !r.header("Allow")) out.append("Allow: \r\n");
+  if (!no_content) {
+    if (length) {
+      out.append("Content-Length: ");
+      append_number(out, *length);
+      out.append("\r\n");
+    } else if (framing == body_framing::chunked) {
+      out.append("Transfer-Encoding: chunked\r\n");
+    }
+  }
+  if (!keep_alive) {
+    out.append("Connection: close\r\n");
+  } else if (ctx.http_minor == 0) {
+    out.append("Connection: keep-alive\r\n");
+  }
+  out.append("\r\n");
+
+  if (ctx.head || no_content) return {keep_alive, body_framing::complete};
+  std::visit(body_writer{out}, r.body());
+  return {keep_alive, framing};
+}
+
+void write_continue(output_buffer& out) { out.append("HTTP/1.1 100 Continue\r\n\r\n"); }
+
+void write_error(output_buffer& out, status s, std::string_view date, std::string_view allow) {
+  response r(s);
+  if (s == status::method_not_allowed) r.add_header("Allow", allow);
+  r.add_header("Content-Type", "text/plain; charset=utf-8");
+  std::string body = std::to_string(static_cast<std::uint16_t>(s));
+  body += ' ';
+  body += reason_phrase(s);
+  body += '\n';
+  r.set_body(std::move(body));
+  r.set_close();
+  (void)write_response(out, std::move(r), {.date = date, .head = false, .keep_alive = false});
+}
+
+void write_chunk(output_buffer& out, std::string_view data, body_framing framing) {
+  if (data.empty()) return;
+  if (framing == body_framing::close_delimited) {
+    out.append(data);
+    return;
+  }
+  append_number(out, data.size(), 16);
+  out.append("\r\n");
+  out.append(data);
+  out.append("\r\n");
+}
+
+void write_last_chunk(output_buffer& out, body_framing framing) {
+  if (framing == body_framing::chunked) out.append("0\r\n\r\n");
+}
+
+}  // namespace eddy::net::http

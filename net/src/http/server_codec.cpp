@@ -1,0 +1,503 @@
+// server_codec.cpp: llhttp driven over a codec-owned receive buffer.
+//
+// The receive buffer holds, in order:
+//
+//   [0, base)       bytes of messages already released: dropped by the next compaction
+//   [base, parsed)  the current message as far as llhttp has read it
+//   [parsed, end)   received bytes not yet given to llhttp
+//
+// Invariants:
+//   1. base <= parsed <= end <= cap.
+//   2. Every span recorded by a callback is an offset relative to base, so moving
+//      [base, end) to the front of the buffer (prepare()) never rewrites them.
+//   3. Bytes of the current message move only in prepare(), and only between
+//      parse calls: llhttp keeps no pointer into the buffer across llhttp_execute
+//      (it flushes partial spans before returning and restarts them at the next
+//      call's first byte), so any fragment of one field stays contiguous.
+//   4. The body is de-chunked in place: it starts where its first byte arrived and
+//      each later fragment is moved down to follow the previous one. The region
+//      between the body's end and `parsed` (chunk framing, trailers) is garbage
+//      that prepare() may squeeze out.
+//   5. on_message_complete pauses the parser, so one llhttp_execute never gets
+//      past the end of one message: next() returns each request before the
+//      following one is parsed, and request() can be rebuilt from offsets.
+#include <eddy/net/http/server_codec.hpp>
+
+#include <llhttp.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+#include "net/src/http/target.hpp"
+
+namespace eddy::net::http {
+namespace {
+
+struct span_ref {
+  std::size_t off = 0;  // relative to base (invariant 2)
+  std::size_t len = 0;
+};
+
+struct field_ref {
+  span_ref name;
+  span_ref value;
+  bool value_started = false;
+};
+
+http::method to_method(std::uint8_t m) noexcept {
+  switch (m) {
+    case HTTP_GET:
+      return http::method::get;
+    case HTTP_HEAD:
+      return http::method::head;
+    case HTTP_POST:
+      return http::method::post;
+    case HTTP_PUT:
+      return http::method::put;
+    case HTTP_DELETE:
+      return http::method::delete_;
+    case HTTP_CONNECT:
+      return http::method::connect;
+    case HTTP_OPTIONS:
+      return http::method::options;
+    case HTTP_TRACE:
+      return http::method::trace;
+    case HTTP_PATCH:
+      return http::method::patch;
+    default:
+      return http::method::other;
+  }
+}
+
+std::string_view trim_ows(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+struct server_codec::impl {
+  explicit impl(const codec_settings& s) : cfg(s) {
+    llhttp_init(&parser, HTTP_REQUEST, &callbacks());
+    parser.data = this;
+  }
+
+  static const llhttp_settings_t& callbacks() noexcept;
+  static impl& self(llhttp_t* p) noexcept { return *static_cast<impl*>(p->data); }
+
+  std::size_t rel(const char* at) const noexcept {
+    return static_cast<std::size_t>(at - buf.get()) - base;
+  }
+  void extend(span_ref& s, const char* at, std::size_t len) noexcept {
+    if (s.len == 0) s.off = rel(at);
+    s.len += len;
+  }
+  std::string_view view(span_ref s) const noexcept {
+    return s.len == 0 ? std::string_view{} : std::string_view(buf.get() + base + s.off, s.len);
+  }
+
+  // A failure found inside a callback; next() turns it into the error event.
+  int fail_cb(status s, const char* reason) noexcept {
+    own_error = true;
+    err_status = s;
+    err_reason = reason;
+    return HPE_USER;
+  }
+  // The same from on_headers_complete and on_chunk_header, which signal errors with -1.
+  int refuse(status s, const char* reason) noexcept {
+    fail_cb(s, reason);
+    return -1;
+  }
+  codec_event fail(status s, std::string_view reason) noexcept {
+    sticky = codec_event::error;
+    err_status = s;
+    err_reason = reason;
+    return sticky;
+  }
+
+  void begin_message() noexcept;
+  int headers_complete() noexcept;
+  int body(const char* at, std::size_t len) noexcept;
+  void materialize() noexcept;
+  void release() noexcept;
+  void grow(std::size_t new_cap);
+  std::span<char> prepare(std::size_t min_size);
+  codec_event next();
+
+  codec_settings cfg;
+  llhttp_t parser{};
+
+  std::unique_ptr<char[]> buf;
+  std::size_t cap = 0;
+  std::size_t base = 0;
+  std::size_t parsed = 0;
+  std::size_t end = 0;
+
+  // The current message.
+  bool in_message = false;
+  bool head_done = false;
+  bool yielded = false;  // returned by next() and not yet released
+  bool new_field = true;
+  span_ref method_span;
+  span_ref url;
+  span_ref version;
+  span_ref raw_path;
+  span_ref query;
+  std::vector<field_ref> fields;  // capacity reused across requests
+  bool body_started = false;
+  std::size_t body_off = 0;
+  std::size_t body_len = 0;
+  std::uint64_t declared_body = 0;  // sum of chunk sizes announced so far
+  std::size_t trailer_bytes = 0;
+  bool continue_pending = false;
+
+  bool eof = false;
+  codec_event sticky = codec_event::need_input;  // error and closed stick
+  bool own_error = false;
+  status err_status = status::bad_request;
+  std::string_view err_reason;
+  std::size_t completed = 0;
+
+  http::request req;
+  std::string path_buf;  // the decoded path; capacity reused
+};
+
+const llhttp_settings_t& server_codec::impl::callbacks() noexcept {
+  static const llhttp_settings_t settings = [] {
+    llhttp_settings_t s;
+    llhttp_settings_init(&s);
+    s.on_message_begin = [](llhttp_t* p) {
+      self(p).begin_message();
+      return 0;
+    };
+    s.on_method = [](llhttp_t* p, const char* at, std::size_t len) {
+      self(p).extend(self(p).method_span, at, len);
+      return 0;
+    };
+    s.on_version = [](llhttp_t* p, const char* at, std::size_t len) {
+      self(p).extend(self(p).version, at, len);
+      return 0;
+    };
+    s.on_url = [](llhttp_t* p, const char* at, std::size_t len) {
+      auto& c = self(p);
+      c.extend(c.url, at, len);
+      if (c.url.len > c.cfg.max_uri_bytes) return c.fail_cb(status::uri_too_long, "URI too long");
+      return 0;
+    };
+    s.on_header_field = [](llhttp_t* p, const char* at, std::size_t len) {
+      auto& c = self(p);
+      if (c.head_done) {  // a trailer field: bounded, then ignored
+        c.trailer_bytes += len;
+        if (c.trailer_bytes > c.cfg.max_header_bytes)
+          return c.fail_cb(status::request_header_fields_too_large, "trailers too large");
+        return 0;
+      }
+      if (c.new_field) {
+        if (c.fields.size() >= c.cfg.max_header_count)
+          return c.fail_cb(status::request_header_fields_too_large, "too many header fields");
+        c.fields.emplace_back();
+        c.new_field = false;
+      }
+      c.extend(c.fields.back().name, at, len);
+      return 0;
+    };
+    s.on_header_value = [](llhttp_t* p, const char* at, std::size_t len) {
+      auto& c = self(p);
+      if (c.head_done) {
+        c.trailer_bytes += len;
+        if (c.trailer_bytes > c.cfg.max_header_bytes)
+          return c.fail_cb(status::request_header_fields_too_large, "trailers too large");
+        return 0;
+      }
+      auto& f = c.fields.back();
+      if (!f.value_started) {
+        f.value = {c.rel(at), 0};
+        f.value_started = true;
+      } else if (c.rel(at) != f.value.off + f.value.len) {
+        // llhttp reports an obs-fold continuation line as a second, non-adjacent
+        // fragment of the same value (invariant 3 rules out any other cause).
+        return c.fail_cb(status::bad_request, "obs-fold");
+      }
+      f.value.len += len;
+      return 0;
+    };
+    s.on_header_value_complete = [](llhttp_t* p) {
+      self(p).new_field = true;
+      return 0;
+    };
+    s.on_headers_complete = [](llhttp_t* p) { return self(p).headers_complete(); };
+    s.on_chunk_header = [](llhttp_t* p) {
+      auto& c = self(p);
+      std::uint64_t size = p->content_length;
+      if (size >
+          c.cfg.max_body_bytes - std::min<std::uint64_t>(c.declared_body, c.cfg.max_body_bytes)) {
+        return c.refuse(status::content_too_large, "chunked body too large");
+      }
+      c.declared_body += size;
+      return 0;
+    };
+    s.on_body = [](llhttp_t* p, const char* at, std::size_t len) { return self(p).body(at, len); };
+    s.on_message_complete = [](llhttp_t*) { return static_cast<int>(HPE_PAUSED); };  // invariant 5
+    return s;
+  }();
+  return settings;
+}
+
+void server_codec::impl::begin_message() noexcept {
+  in_message = true;
+  head_done = false;
+  new_field = true;
+  method_span = url = version = raw_path = query = {};
+  fields.clear();
+  body_started = false;
+  body_off = body_len = 0;
+  declared_body = 0;
+  trailer_bytes = 0;
+  continue_pending = false;
+}
+
+int server_codec::impl::headers_complete() noexcept {
+  head_done = true;
+  auto& r = req;
+  r.major_ = parser.http_major;
+  r.minor_ = parser.http_minor;
+  // llhttp accepts "GET /" as HTTP/0.9; a server must not answer in 0.9.
+  if (r.major_ == 0) return refuse(status::bad_request, "HTTP/0.9 request");
+  if (r.major_ > 1) return refuse(status::http_version_not_supported, "HTTP version");
+  r.method_ = to_method(parser.method);
+  // RFC 9112 section 3: exactly one SP between the parts of the request line;
+  // llhttp tolerates runs of spaces, which lets a line mean different things to
+  // different parsers.
+  if (url.off != method_span.off + method_span.len + 1 ||
+      version.off != url.off + url.len + 1 + 5 /* "HTTP/" */)
+    return refuse(status::bad_request, "malformed request line");
+
+  materialize();
+  std::size_t hosts = 0;
+  bool close = false;
+  bool keep_alive = false;
+  std::optional<std::string_view> expect;
+  for (const auto& f : r.headers_) {
+    if (iequals(f.name, "host")) {
+      ++hosts;
+    } else if (iequals(f.name, "connection")) {
+      close = close || has_token(f.value, "close");
+      keep_alive = keep_alive || has_token(f.value, "keep-alive");
+    } else if (iequals(f.name, "expect")) {
+      if (expect) return refuse(status::expectation_failed, "repeated Expect");
+      expect = f.value;
+    }
+  }
+  // RFC 9112 section 3.2: exactly one Host in HTTP/1.1, at most one in HTTP/1.0.
+  if (hosts > 1) return refuse(status::bad_request, "repeated Host");
+  if (hosts == 0 && r.minor_ >= 1) return refuse(status::bad_request, "missing Host");
+
+  // RFC 9112 section 9.3.
+  r.keep_alive_ = r.minor_ >= 1 ? !close : keep_alive && !close;
+  if (r.method_ == http::method::connect) r.keep_alive_ = false;
+
+  // RFC 9110 section 10.1.1: 100-continue is ignored from HTTP/1.0 clients.
+  r.expects_continue_ = false;
+  if (expect && r.minor_ >= 1) {
+    if (!iequals(*expect, "100-continue"))
+      return refuse(status::expectation_failed, "unsupported expectation");
+    r.expects_continue_ = true;
+  }
+
+  r.chunked_ = (parser.flags & F_CHUNKED) != 0;
+  r.content_length_.reset();
+  if ((parser.flags & F_CONTENT_LENGTH) != 0) {
+    r.content_length_ = parser.content_length;
+    if (parser.content_length > cfg.max_body_bytes)
+      return refuse(status::content_too_large, "Content-Length too large");
+  }
+  continue_pending = r.expects_continue_ && (r.chunked_ || r.content_length_.value_or(0) > 0);
+
+  detail::target_parts parts;
+  auto target = view(url);
+  if (!detail::split_target(target, r.method_ == http::method::connect,
+                            r.method_ == http::method::options, parts))
+    return refuse(status::bad_request, "bad request-target");
+  auto sub = [&](std::string_view part) {
+    return part.empty() ? span_ref{}
+                        : span_ref{url.off + static_cast<std::size_t>(part.data() - target.data()),
+                                   part.size()};
+  };
+  raw_path = sub(parts.raw_path);
+  query = sub(parts.query);
+  path_buf.clear();
+  switch (parts.form) {
+    case detail::target_form::asterisk:
+      path_buf = "*";
+      break;
+    case detail::target_form::authority:
+      break;
+    case detail::target_form::origin:
+    case detail::target_form::absolute:
+      if (parts.raw_path.empty()) {
+        path_buf = "/";
+      } else if (!detail::percent_decode(parts.raw_path, path_buf)) {
+        return refuse(status::bad_request, "bad percent-encoding in path");
+      }
+      break;
+  }
+  return 0;
+}
+
+int server_codec::impl::body(const char* at, std::size_t len) noexcept {
+  if (len > cfg.max_body_bytes - body_len)
+    return fail_cb(status::content_too_large, "body too large");
+  if (!body_started) {
+    body_started = true;
+    body_off = rel(at);
+  } else {
+    char* dst = buf.get() + base + body_off + body_len;
+    if (dst != at) std::memmove(dst, at, len);  // invariant 4
+  }
+  body_len += len;
+  return 0;
+}
+
+void server_codec::impl::materialize() noexcept {
+  auto& r = req;
+  r.method_name_ = view(method_span);
+  r.target_ = view(url);
+  r.raw_path_ = view(raw_path);
+  r.query_ = view(query);
+  r.path_ = path_buf;
+  r.headers_.clear();
+  for (const auto& f : fields) r.headers_.push_back({view(f.name), trim_ows(view(f.value))});
+  r.body_ = view({body_off, body_len});
+}
+
+void server_codec::impl::release() noexcept {
+  yielded = false;
+  in_message = false;
+  head_done = false;
+  base = parsed;
+  if (!req.keep_alive_) sticky = codec_event::closed;
+}
+
+void server_codec::impl::grow(std::size_t new_cap) {
+  auto bigger = std::make_unique_for_overwrite<char[]>(new_cap);
+  if (end > 0) std::memcpy(bigger.get(), buf.get(), end);
+  buf = std::move(bigger);
+  cap = new_cap;
+}
+
+std::span<char> server_codec::impl::prepare(std::size_t min_size) {
+  if (yielded) release();
+  if (min_size == 0) min_size = cfg.read_size;
+  if (base == end) {
+    base = parsed = end = 0;
+  } else if (cap - end < min_size) {
+    if (in_message && head_done && body_started) {  // invariant 4: squeeze the framing out
+      std::size_t body_end = base + body_off + body_len;
+      if (body_end < parsed) {
+        std::memmove(buf.get() + body_end, buf.get() + parsed, end - parsed);
+        end -= parsed - body_end;
+        parsed = body_end;
+      }
+    }
+    if (base > 0) {  // invariant 2: offsets are relative to base
+      std::memmove(buf.get(), buf.get() + base, end - base);
+      parsed -= base;
+      end -= base;
+      base = 0;
+    }
+  }
+  if (cap - end < min_size) grow(std::max(cap * 2, end + min_size));
+  return {buf.get() + end, cap - end};
+}
+
+codec_event server_codec::impl::next() {
+  if (sticky != codec_event::need_input) return sticky;
+  if (yielded) {
+    release();
+    if (sticky != codec_event::need_input) return sticky;
+  }
+  for (;;) {
+    if (parsed == end) {
+      if (eof) {
+        if (in_message) return fail(status::bad_request, "incomplete request");
+        return sticky = codec_event::closed;
+      }
+      if (continue_pending && head_done && !body_started) {
+        continue_pending = false;
+        materialize();
+        return codec_event::expect_continue;
+      }
+      return codec_event::need_input;
+    }
+    std::size_t limit = end;
+    if (!head_done) {
+      // The head limit is enforced by never showing llhttp more than it allows.
+      limit = std::min(end, base + cfg.max_header_bytes);
+      if (parsed >= limit)
+        return fail(status::request_header_fields_too_large, "header section too large");
+    }
+    const char* start = buf.get() + parsed;
+    auto rc = llhttp_execute(&parser, start, limit - parsed);
+    switch (rc) {
+      case HPE_OK:
+        parsed = limit;
+        continue;
+      case HPE_PAUSED:  // invariant 5: a complete message
+        parsed = static_cast<std::size_t>(llhttp_get_error_pos(&parser) - buf.get());
+        llhttp_resume(&parser);
+        materialize();
+        yielded = true;
+        continue_pending = false;
+        ++completed;
+        return codec_event::request;
+      case HPE_PAUSED_UPGRADE:
+        // An Upgrade we do not perform (RFC 9110 section 7.8: the server may ignore
+        // it): keep parsing HTTP/1.1. CONNECT never gets here (not keep-alive).
+        parsed = static_cast<std::size_t>(llhttp_get_error_pos(&parser) - buf.get());
+        llhttp_resume_after_upgrade(&parser);
+        continue;
+      case HPE_PAUSED_H2_UPGRADE:
+        return fail(status::http_version_not_supported, "HTTP/2 connection preface");
+      default:
+        if (own_error) return fail(err_status, err_reason);
+        const char* reason = llhttp_get_error_reason(&parser);
+        return fail(status::bad_request, reason ? reason : llhttp_errno_name(rc));
+    }
+  }
+}
+
+server_codec::server_codec(const codec_settings& settings)
+    : impl_(std::make_unique<impl>(settings)) {}
+server_codec::~server_codec() = default;
+server_codec::server_codec(server_codec&&) noexcept = default;
+server_codec& server_codec::operator=(server_codec&&) noexcept = default;
+
+std::span<char> server_codec::prepare(std::size_t min_size) { return impl_->prepare(min_size); }
+
+void server_codec::commit(std::size_t n) noexcept {
+  assert(n <= impl_->cap - impl_->end);
+  impl_->end += n;
+}
+
+void server_codec::feed(std::string_view bytes) {
+  if (bytes.empty()) return;
+  auto space = prepare(bytes.size());
+  std::memcpy(space.data(), bytes.data(), bytes.size());
+  commit(bytes.size());
+}
+
+void server_codec::finish() noexcept { impl_->eof = true; }
+
+codec_event server_codec::next() { return impl_->next(); }
+
+const http::request& server_codec::request() const noexcept { return impl_->req; }
+status server_codec::error_status() const noexcept { return impl_->err_status; }
+std::string_view server_codec::error_reason() const noexcept { return impl_->err_reason; }
+bool server_codec::idle() const noexcept {
+  return !impl_->in_message && impl_->parsed == impl_->end;
+}
+std::size_t server_codec::requests_completed() const noexcept { return impl_->completed; }
+
+}  // namespace eddy::net::http

@@ -1,0 +1,236 @@
+// serializer_test.cpp: byte-exact responses, the output buffer's segments and the
+// Date cache.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include <eddy/net/http/date_cache.hpp>
+#include <eddy/net/http/serializer.hpp>
+
+namespace eddy::net::http {
+namespace {
+
+constexpr std::string_view date = "Sun, 06 Nov 1994 08:49:37 GMT";
+
+std::string serialize(response r, response_context ctx = {.date = date}) {
+  output_buffer out;
+  (void)write_response(out, std::move(r), ctx);
+  return out.to_string();
+}
+
+TEST(Serializer, WritesATextResponseByteExact) {
+  auto r = response::with_body(status::ok, "Hello, World!", "text/plain");
+  EXPECT_EQ(serialize(std::move(r)),
+            "HTTP/1.1 200 OK\r\n"
+            "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+            "Content-Type: text/plain\r\n"
+            "Content-Length: 13\r\n"
+            "\r\n"
+            "Hello, World!");
+}
+
+TEST(Serializer, EmptyBodyStillHasContentLength) {
+  EXPECT_EQ(serialize(response(status::not_found)),
+            "HTTP/1.1 404 Not Found\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+            "Content-Length: 0\r\n\r\n");
+}
+
+TEST(Serializer, HeadKeepsTheFramingButNotTheBody) {
+  auto r = response::with_body(status::ok, "{\"message\":\"Hello, World!\"}", "application/json");
+  EXPECT_EQ(serialize(std::move(r), {.date = date, .head = true}),
+            "HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+            "Content-Type: application/json\r\nContent-Length: 27\r\n\r\n");
+}
+
+TEST(Serializer, ConnectionFieldFollowsTheKeepAliveDecision) {
+  output_buffer out;
+  auto w = write_response(out, response(status::ok), {.date = date, .keep_alive = false});
+  EXPECT_FALSE(w.keep_alive);
+  EXPECT_EQ(out.to_string(),
+            "HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+            "Content-Length: 0\r\nConnection: close\r\n\r\n");
+  // HTTP/1.0 keep-alive must be confirmed explicitly.
+  EXPECT_EQ(serialize(response(status::ok), {.date = date, .http_minor = 0}),
+            "HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+            "Content-Length: 0\r\nConnection: keep-alive\r\n\r\n");
+  response closing(status::ok);
+  closing.set_close();
+  output_buffer out2;
+  EXPECT_FALSE(write_response(out2, std::move(closing), {.date = date}).keep_alive);
+}
+
+TEST(Serializer, ErrorResponsesCloseTheConnection) {
+  output_buffer out;
+  write_error(out, status::request_header_fields_too_large, date);
+  EXPECT_EQ(out.to_string(),
+            "HTTP/1.1 431 Request Header Fields Too Large\r\n"
+            "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            "Content-Length: 36\r\n"
+            "Connection: close\r\n\r\n"
+            "431 Request Header Fields Too Large\n");
+}
+
+TEST(Serializer, MethodNotAllowedCarriesAllow) {
+  EXPECT_EQ(serialize(response::method_not_allowed("GET, HEAD")),
+            "HTTP/1.1 405 Method Not Allowed\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+            "Allow: GET, HEAD\r\nContent-Length: 0\r\n\r\n");
+  // Even when the handler forgot it (an empty Allow: nothing is allowed).
+  EXPECT_EQ(serialize(response(status::method_not_allowed)),
+            "HTTP/1.1 405 Method Not Allowed\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+            "Allow: \r\nContent-Length: 0\r\n\r\n");
+  output_buffer out;
+  write_error(out, status::method_not_allowed, date, "POST");
+  EXPECT_NE(out.to_string().find("\r\nAllow: POST\r\n"), std::string::npos);
+}
+
+TEST(Serializer, NoContentStatusesHaveNoFraming) {
+  EXPECT_EQ(serialize(response(status::no_content)),
+            "HTTP/1.1 204 No Content\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n");
+  output_buffer out;
+  write_continue(out);
+  EXPECT_EQ(out.to_string(), "HTTP/1.1 100 Continue\r\n\r\n");
+}
+
+TEST(Serializer, StreamsChunkedBodies) {
+  output_buffer out;
+  response r(status::ok);
+  r.set_chunked();
+  auto w = write_response(out, std::move(r), {.date = date});
+  ASSERT_EQ(w.framing, body_framing::chunked);
+  write_chunk(out, "Wiki", w.framing);
+  write_chunk(out, "", w.framing);  // would end the stream: ignored
+  write_chunk(out, std::string(300, 'x'), w.framing);
+  write_last_chunk(out, w.framing);
+  EXPECT_EQ(out.to_string(),
+            "HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n"
+            "4\r\nWiki\r\n12c\r\n" +
+                std::string(300, 'x') + "\r\n0\r\n\r\n");
+}
+
+TEST(Serializer, Http10ClientsGetCloseDelimitedStreams) {
+  output_buffer out;
+  response r(status::ok);
+  r.set_chunked();
+  auto w = write_response(out, std::move(r), {.date = date, .keep_alive = true, .http_minor = 0});
+  EXPECT_EQ(w.framing, body_framing::close_delimited);
+  EXPECT_FALSE(w.keep_alive);
+  write_chunk(out, "raw", w.framing);
+  write_last_chunk(out, w.framing);
+  EXPECT_EQ(out.to_string(),
+            "HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+            "Connection: close\r\n\r\nraw");
+}
+
+TEST(Serializer, RefusesFramingAndSplittingFields) {
+  response r(status::ok);
+  EXPECT_FALSE(r.add_header("Content-Length", "5"));
+  EXPECT_FALSE(r.add_header("transfer-encoding", "chunked"));
+  EXPECT_FALSE(r.add_header("Date", "x"));
+  EXPECT_FALSE(r.add_header("Connection", "close"));
+  EXPECT_FALSE(r.add_header("X-Evil", "a\r\nSet-Cookie: x"));
+  EXPECT_FALSE(r.add_header("Bad Name", "v"));
+  EXPECT_FALSE(r.add_header("", "v"));
+  EXPECT_TRUE(r.add_header("X-Ok", "v"));
+  EXPECT_EQ(r.header("x-ok"), "v");
+  EXPECT_EQ(r.header_block(), "X-Ok: v\r\n");
+}
+
+TEST(Serializer, PipelinedSmallResponsesGatherIntoOneIovec) {
+  output_buffer out;
+  for (int i = 0; i < 100; ++i) {
+    (void)write_response(out, response::with_body(status::ok, "Hello, World!", "text/plain"),
+                         {.date = date});
+  }
+  iovec iov[8];
+  ASSERT_EQ(out.gather(iov, 8), 1u);
+  EXPECT_EQ(iov[0].iov_len, out.size());
+  out.consume(9);
+  ASSERT_EQ(out.gather(iov, 8), 1u);
+  EXPECT_EQ(std::string_view(static_cast<char*>(iov[0].iov_base), 5), "200 O");
+  out.consume(out.size());
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(out.gather(iov, 8), 0u);
+}
+
+TEST(Serializer, LargeBodiesAreReferencedNotCopied) {
+  output_buffer out;
+  std::string big(100 * 1024, 'b');
+  const char* data = big.data();
+  (void)write_response(out, response::with_body(status::ok, std::move(big), "x/y"), {.date = date});
+  static const std::string borrowed(50 * 1024, 'c');
+  response r(status::ok);
+  r.set_borrowed_body(borrowed);
+  (void)write_response(out, std::move(r), {.date = date});
+  iovec iov[8];
+  ASSERT_EQ(out.gather(iov, 8), 4u);  // head, owned body, head, borrowed body
+  EXPECT_EQ(iov[1].iov_base, data);
+  EXPECT_EQ(iov[3].iov_base, borrowed.data());
+  // Partial writes in the middle of a segment.
+  std::uint64_t total = out.size();
+  std::size_t head = iov[0].iov_len;
+  out.consume(head + 7);
+  EXPECT_EQ(out.size(), total - head - 7);
+  ASSERT_EQ(out.gather(iov, 8), 3u);
+  EXPECT_EQ(iov[0].iov_base, data + 7);
+}
+
+TEST(Serializer, FileBodiesBecomeFileSegments) {
+  char path[] = "/tmp/eddy_http_file_XXXXXX";
+  int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ::unlink(path);
+  ASSERT_EQ(::write(fd, "0123456789", 10), 10);
+  output_buffer out;
+  response r(status::ok);
+  r.set_file_body(file_handle(fd), 2, 5);
+  (void)write_response(out, std::move(r), {.date = date});
+  (void)write_response(out, response(status::ok), {.date = date});
+  iovec iov[8];
+  ASSERT_EQ(out.gather(iov, 8), 1u);  // stops at the file
+  std::string head(static_cast<char*>(iov[0].iov_base), iov[0].iov_len);
+  EXPECT_NE(head.find("Content-Length: 5\r\n"), std::string::npos);
+  out.consume(head.size());
+  auto file = out.front_file();
+  ASSERT_TRUE(file);
+  EXPECT_EQ(file->fd, fd);
+  EXPECT_EQ(file->offset, 2u);
+  EXPECT_EQ(file->length, 5u);
+  EXPECT_EQ(out.to_string().substr(0, 5), "23456");
+  out.consume(3);
+  EXPECT_EQ(out.front_file()->offset, 5u);
+  out.consume(2);
+  EXPECT_FALSE(out.front_file());
+  ASSERT_EQ(out.gather(iov, 8), 1u);
+  out.consume(out.size());
+  EXPECT_EQ(::fcntl(fd, F_GETFD), -1);  // closed once sent
+}
+
+TEST(DateCache, FormatsImfFixdate) {
+  char text[29];
+  format_http_date(784111777, text);
+  EXPECT_EQ(std::string_view(text, 29), "Sun, 06 Nov 1994 08:49:37 GMT");
+  format_http_date(951782400, text);  // a leap day
+  EXPECT_EQ(std::string_view(text, 29), "Tue, 29 Feb 2000 00:00:00 GMT");
+}
+
+TEST(DateCache, FormatsAtMostOncePerSecond) {
+  using namespace std::chrono;
+  date_cache cache;
+  system_clock::time_point t{seconds(784111777)};
+  EXPECT_EQ(cache.get(t), "Sun, 06 Nov 1994 08:49:37 GMT");
+  for (int ms = 0; ms < 1000; ms += 10) cache.get(t + milliseconds(ms));
+  EXPECT_EQ(cache.formats(), 1u);
+  EXPECT_EQ(cache.get(t + seconds(1)), "Sun, 06 Nov 1994 08:49:38 GMT");
+  EXPECT_EQ(cache.formats(), 2u);
+  cache.get(t + milliseconds(1999));
+  EXPECT_EQ(cache.formats(), 2u);
+}
+
+}  // namespace
+}  // namespace eddy::net::http
