@@ -17,6 +17,13 @@ constexpr std::uint64_t no_tick = std::numeric_limits<std::uint64_t>::max();
 // Far beyond any deadline the wheel distinguishes; keeps tick arithmetic clear of
 // overflow for time_point::max().
 constexpr std::uint64_t max_tick = std::uint64_t{1} << 62;
+// Deadlines further than this from now never fire in practice (about 35 years):
+// they wait on never_ instead of the wheel, so a paused clock does not lap the
+// wheel millions of times looking for time_point::max().
+constexpr std::uint64_t never_horizon = std::uint64_t{16} * detail::wheel::range;
+// timer_entry::level of an entry on never_.
+constexpr std::uint8_t never_level = 0xfe;
+static_assert(never_level != detail::wheel::detached_level && never_level > detail::wheel::levels);
 // Wakers woken per unlock of the mutex: bounds the stack while firing many timers.
 constexpr std::size_t wake_batch = 32;
 
@@ -33,6 +40,7 @@ time_driver::time_driver(std::unique_ptr<driver> inner, clock_mode mode)
 time_driver::~time_driver() {
   std::unique_lock lock(mutex_);
   wheel_->drain(fired_);
+  fired_.splice(fired_.end(), never_);
   while (!fired_.empty()) {
     std::array<waker, wake_batch> batch;
     std::size_t n = 0;
@@ -109,27 +117,32 @@ void time_driver::park_paused(std::optional<nanoseconds> timeout) {
   bool woken = unparked_.exchange(false, std::memory_order_acq_rel);
   if (fire(clock_.now()) > 0 || woken || (timeout && *timeout <= nanoseconds::zero())) return;
 
-  {
+  std::optional<time_point> limit;
+  if (timeout) {
+    time_point now = clock_.now();
+    limit = *timeout >= time_point::max() - now ? time_point::max() : now + *timeout;
+  }
+  for (;;) {
     std::unique_lock lock(mutex_);
     auto next = wheel_->next_expiration();
-    if (next || timeout) {
-      // Auto-advance: nothing can happen before the next deadline but an
-      // unpark(), and an unpark() would have stopped us above.
-      time_point target = next ? tick_time(*next) : time_point::max();
-      if (timeout) {
-        time_point now = clock_.now();
-        time_point limit = *timeout >= time_point::max() - now ? time_point::max() : now + *timeout;
-        if (limit < target) target = limit;
-      }
-      clock_.advance_to(target);
-      lock.unlock();
-      fire(clock_.now());
+    if (!next && !limit) {
+      // No timer and no timeout: nothing would ever move the clock. Block until
+      // an unpark() or a registration (any deadline is earlier than "never").
+      parked_ = true;
+      parked_until_ = no_tick;
+      break;
+    }
+    // Auto-advance: nothing can happen before the next deadline but an unpark(),
+    // and an unpark() would have stopped us. The wheel's next point of work may
+    // be a cascade rather than a deadline; keep going until a timer fires.
+    time_point target = next ? tick_time(*next) : time_point::max();
+    if (limit && *limit < target) target = *limit;
+    clock_.advance_to(target);
+    lock.unlock();
+    if (fire(clock_.now()) > 0 || (limit && clock_.now() >= *limit) ||
+        unparked_.exchange(false, std::memory_order_acq_rel)) {
       return;
     }
-    // No timer and no timeout: nothing would ever move the clock. Block until an
-    // unpark() or a registration (any deadline is earlier than "never").
-    parked_ = true;
-    parked_until_ = no_tick;
   }
   inner_->park(std::nullopt);
   unparked_.store(false, std::memory_order_relaxed);
@@ -176,7 +189,7 @@ void time_driver::advance(duration d) noexcept {
 
 std::size_t time_driver::timer_count() const {
   std::lock_guard lock(mutex_);
-  return wheel_->size() + fired_.size();
+  return wheel_->size() + fired_.size() + never_.size();
 }
 
 std::optional<time_driver::time_point> time_driver::next_deadline() const {
@@ -189,6 +202,8 @@ std::optional<time_driver::time_point> time_driver::next_deadline() const {
 void time_driver::unlink(detail::timer_entry& e) noexcept {
   if (e.level == detail::wheel::detached_level) {
     fired_.erase(fired_.iterator_to(e));
+  } else if (e.level == never_level) {
+    never_.erase(never_.iterator_to(e));
   } else {
     wheel_->remove(e);
   }
@@ -214,7 +229,12 @@ polled<void> time_driver::poll_entry(detail::timer_entry& e, time_point deadline
     if (state == detail::entry_state::idle) {
       e.deadline = deadline_tick(deadline);
       e.waker = w;
-      wheel_->insert(e);
+      if (e.deadline > wheel_->elapsed() && e.deadline - wheel_->elapsed() >= never_horizon) {
+        e.level = never_level;
+        never_.push_back(e);
+      } else {
+        wheel_->insert(e);
+      }
       e.state.store(detail::entry_state::registered, std::memory_order_relaxed);
       if (parked_ && e.deadline < parked_until_) {  // invariant 4
         parked_until_ = e.deadline;
@@ -243,10 +263,11 @@ void time_driver::move_entry(detail::timer_entry& from, detail::timer_entry& to)
   if (state == detail::entry_state::registered) {
     to.deadline = from.deadline;
     to.waker = std::move(from.waker);
-    if (from.level == detail::wheel::detached_level) {
+    if (from.level == detail::wheel::detached_level || from.level == never_level) {
+      auto& list = from.level == never_level ? never_ : fired_;
       to.level = from.level;
-      fired_.insert(fired_.iterator_to(from), to);
-      fired_.erase(fired_.iterator_to(from));
+      list.insert(list.iterator_to(from), to);
+      list.erase(list.iterator_to(from));
     } else {
       wheel_->replace(from, to);
     }

@@ -44,8 +44,10 @@ template <class Rep, class Period>
 }
 }  // namespace timer
 
-/// Completes once its deadline has passed on the runtime's clock. A deadline in
-/// the past completes at the first poll without registering.
+/// Completes once its deadline has passed on the runtime's clock (never earlier;
+/// timers have a 1 ms resolution, so up to 1 ms later). A deadline in the past
+/// completes at the first poll without registering; one about 35 years or more
+/// ahead (sleep_for(hours::max())) is treated as "never".
 ///
 /// Polled on a thread that runs no eddy runtime (no timer driver): prints a
 /// message and aborts; a sleep cannot tell time without a driver. If the runtime

@@ -7,9 +7,9 @@
 // (unpark, advance, and the registrations sleep futures make) may come from any
 // thread.
 //
-// Invariants (mutex_ guards wheel_, fired_, parked_, parked_until_ and the
+// Invariants (mutex_ guards wheel_, fired_, never_, parked_, parked_until_ and the
 // waker/hook/deadline of every registered entry):
-//   1. An entry in state `registered` is linked into wheel_ or fired_; in any
+//   1. An entry in state `registered` is linked into wheel_, fired_ or never_; in any
 //      other state it is linked nowhere and the driver no longer touches it.
 //   2. Wakers are woken, and replaced wakers dropped, after mutex_ is released:
 //      a wake may run executor code and a drop may destroy a task, whose sleep
@@ -111,7 +111,8 @@ class time_driver final : public driver {
   const time_point origin_;
   mutable std::mutex mutex_;
   std::unique_ptr<detail::wheel> wheel_;
-  detail::entry_list fired_;
+  detail::entry_list fired_;  // expired, waker not yet taken
+  detail::entry_list never_;  // deadlines about 35 years or more ahead: never fire
   bool parked_ = false;
   std::uint64_t parked_until_ = 0;
   std::atomic<bool> unparked_{false};
