@@ -7,10 +7,10 @@
 
 namespace eddy::detail {
 
-class executor_base;
+class scheduler;
 
 struct thread_context {
-  executor_base* executor = nullptr;
+  scheduler* executor = nullptr;
   driver* drv = nullptr;
 };
 
@@ -29,7 +29,7 @@ inline void* current_service(driver_service which) noexcept {
 /// (block_on inside block_on on another runtime nests correctly).
 class context_guard {
  public:
-  context_guard(executor_base* ex, driver* drv) noexcept : saved_(tls_context) {
+  context_guard(scheduler* ex, driver* drv) noexcept : saved_(tls_context) {
     tls_context = {ex, drv};
   }
   ~context_guard() { tls_context = saved_; }

@@ -1,0 +1,94 @@
+// current_thread_core.hpp: the scheduler behind current_thread_executor. One thread
+// (the one inside block_on) polls tasks and turns the driver itself; other threads
+// only hand it tasks through the inject queue.
+//
+// Invariants:
+//   1. ready_ and owned_ are touched only by the thread running block_on (the
+//      "executor thread": tls_context.scheduler == this).
+//   2. inject_, spawned_, parked_ and shutdown_ are guarded by mutex_.
+//   3. A remote wake unparks the driver only if the executor thread declared itself
+//      parked under mutex_ (parked_), so a busy executor is never interrupted and
+//      an idle one never misses a wake.
+//   4. Each spawned cell and each clone of the main waker holds a reference to
+//      this object (scheduler::ref), so late wakes never touch freed memory.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+
+#include <boost/intrusive/list.hpp>
+#include <boost/intrusive/slist.hpp>
+
+#include <eddy/detail/task_header.hpp>
+#include <eddy/driver.hpp>
+#include <eddy/waker.hpp>
+
+namespace eddy::detail {
+
+class current_thread_core final : public scheduler {
+ public:
+  /// Polls between two non-blocking driver turns, so I/O and timers are not
+  /// starved by tasks that keep waking each other.
+  static constexpr unsigned event_interval = 61;
+
+  explicit current_thread_core(std::unique_ptr<driver> drv);
+
+  void schedule(task_header* t) noexcept override;
+
+  void spawn(task_header* t) noexcept override;
+
+  /// Runs tasks and turns the driver until the main future is woken.
+  void run_until_main_woken();
+
+  /// True (once) if the main future was woken since the last call.
+  bool take_main_woken() noexcept { return main_woken_.exchange(false, std::memory_order_acquire); }
+
+  /// A waker for the main future that holds no reference (valid during block_on).
+  raw_waker borrowed_main_waker() noexcept;
+
+  /// Cancels every task (their frames are destroyed on this thread) and refuses
+  /// new ones. Called by the executor's destructor.
+  void shutdown() noexcept;
+
+  [[nodiscard]] driver* drv() const noexcept { return driver_.get(); }
+  [[nodiscard]] bool on_executor_thread() const noexcept;
+
+  void wake_main() noexcept;
+
+ private:
+  using queue_t = boost::intrusive::slist<
+      task_header,
+      boost::intrusive::member_hook<task_header, task_header::queue_hook_t,
+                                    &task_header::queue_hook_>,
+      boost::intrusive::cache_last<true>, boost::intrusive::constant_time_size<false>>;
+  using owned_t = boost::intrusive::list<
+      task_header,
+      boost::intrusive::member_hook<task_header, task_header::owned_hook_t,
+                                    &task_header::owned_hook_>,
+      boost::intrusive::constant_time_size<false>>;
+
+  ~current_thread_core() override;
+
+  void run_task(task_header* t) noexcept;
+  void complete(task_header* t) noexcept;
+  void adopt(task_header* t) noexcept;
+  bool drain_remote() noexcept;
+  void park() noexcept;
+  void turn_driver_now() noexcept;
+
+  std::unique_ptr<driver> driver_;
+  queue_t ready_;                         // invariant 1
+  owned_t owned_;                         // invariant 1
+  unsigned since_driver_turn_ = 0;
+  std::atomic<bool> main_woken_{true};
+
+  std::mutex mutex_;  // invariant 2
+  queue_t inject_;
+  queue_t spawned_;
+  bool parked_ = false;
+  bool shutdown_ = false;
+  std::atomic<bool> has_remote_{false};  // a cheap "inject_ or spawned_ non-empty" hint
+};
+
+}  // namespace eddy::detail

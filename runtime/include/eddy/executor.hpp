@@ -1,0 +1,115 @@
+// executor.hpp: the current-thread executor, block_on and spawn.
+//
+// current_thread_executor: the thread that calls block_on polls tasks and turns
+// the driver (reactor and timers) itself: a non-blocking turn every
+// event_interval polls, a blocking one when nothing is ready.
+//
+// Thread safety: block_on runs on one thread at a time. spawn and every waker of
+// its tasks may be used from any thread. Destroying the executor cancels the tasks
+// still alive; their destructors run on the destroying thread.
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
+
+#include <eddy/context.hpp>
+#include <eddy/detail/current_thread_core.hpp>
+#include <eddy/driver.hpp>
+#include <eddy/error.hpp>
+#include <eddy/future.hpp>
+#include <eddy/join_handle.hpp>
+#include <eddy/task.hpp>
+
+namespace eddy {
+
+namespace detail {
+/// The scheduler whose block_on runs on this thread, or nullptr.
+scheduler* current_scheduler() noexcept;
+
+/// Installs the thread context (scheduler, driver) for one block_on.
+class block_on_scope {
+ public:
+  explicit block_on_scope(current_thread_core* core);
+  ~block_on_scope();
+  block_on_scope(const block_on_scope&) = delete;
+  block_on_scope& operator=(const block_on_scope&) = delete;
+
+ private:
+  scheduler* saved_scheduler_;
+  driver* saved_driver_;
+};
+}  // namespace detail
+
+class current_thread_executor {
+ public:
+  explicit current_thread_executor(std::unique_ptr<driver> drv = make_default_driver())
+      : core_(new detail::current_thread_core(std::move(drv))) {}
+  ~current_thread_executor() {
+    core_->shutdown();
+    core_->unref();
+  }
+  current_thread_executor(const current_thread_executor&) = delete;
+  current_thread_executor& operator=(const current_thread_executor&) = delete;
+
+  /// Runs this executor on the calling thread until `f` completes; returns its
+  /// value (or rethrows its exception). Spawned tasks run meanwhile. Throws
+  /// std::logic_error if called from inside a task of this executor.
+  template <future F>
+  future_output_t<F> block_on(F&& f) {
+    detail::block_on_scope scope(core_);
+    waker main(core_->borrowed_main_waker());
+    struct release_guard {
+      waker& w;
+      ~release_guard() { (void)w.release(); }  // borrowed: owns no reference
+    } guard{main};
+    context cx(main);
+    for (;;) {
+      if (core_->take_main_woken()) {
+        auto p = f.poll(cx);
+        if (p.is_ready()) {
+          if constexpr (std::is_void_v<future_output_t<F>>)
+            return;
+          else
+            return std::move(p).value();
+        }
+      }
+      core_->run_until_main_woken();
+    }
+  }
+
+  /// Spawns `t` on this executor. Any thread.
+  template <class T>
+  join_handle<T> spawn(task<T> t) {
+    auto* cell = detail::task_cell<T>::create(std::move(t));
+    core_->spawn(cell);
+    return join_handle<T>(cell);
+  }
+
+  [[nodiscard]] driver& get_driver() noexcept { return *core_->drv(); }
+
+ private:
+  detail::current_thread_core* core_;
+};
+
+/// Runs `f` to completion on a fresh current-thread executor with the default
+/// driver; tasks it spawned and left running are cancelled when it returns.
+template <future F>
+future_output_t<F> block_on(F&& f) {
+  current_thread_executor ex;
+  return ex.block_on(std::forward<F>(f));
+}
+
+/// Spawns `t` on the executor running on this thread. Throws std::system_error
+/// (errc::no_runtime) when called outside a runtime.
+template <class T>
+join_handle<T> spawn(task<T> t) {
+  detail::scheduler* s = detail::current_scheduler();
+  if (!s) throw std::system_error(make_error_code(errc::no_runtime), "eddy::spawn");
+  auto* cell = detail::task_cell<T>::create(std::move(t));
+  s->spawn(cell);
+  return join_handle<T>(cell);
+}
+
+}  // namespace eddy

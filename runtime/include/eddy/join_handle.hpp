@@ -1,0 +1,153 @@
+// join_handle.hpp: the owner's side of a spawned task. Awaiting it yields the
+// task's value or rethrows its exception; a task that was cancelled (abort(), or
+// its runtime shut down) throws eddy::task_cancelled, so "cancelled" and "threw"
+// stay distinguishable. Dropping the handle detaches the task.
+//
+// Thread safety: a join_handle may be awaited, aborted or dropped from any thread,
+// but one join_handle is used by one thread at a time.
+#pragma once
+
+#include <cassert>
+#include <exception>
+#include <optional>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+#include <eddy/context.hpp>
+#include <eddy/detail/frame_allocator.hpp>
+#include <eddy/detail/task_header.hpp>
+#include <eddy/error.hpp>
+#include <eddy/polled.hpp>
+#include <eddy/task.hpp>
+
+namespace eddy {
+
+/// Thrown when awaiting the join_handle of a task that was cancelled.
+class task_cancelled : public std::system_error {
+ public:
+  task_cancelled() : std::system_error(make_error_code(errc::cancelled), "task cancelled") {}
+};
+
+namespace detail {
+
+/// A spawned task: header, the task it runs, and its output.
+template <class T>
+class task_cell final : public task_header {
+ public:
+  explicit task_cell(task<T>&& t) noexcept : task_header(&vtable), task_(std::move(t)) {}
+
+  static task_cell* create(task<T>&& t) {
+    return new (frame_alloc(sizeof(task_cell))) task_cell(std::move(t));
+  }
+
+  /// Precondition: `complete` observed with acquire ordering (invariant 5).
+  T take_output() {
+    assert(!output_taken_);
+    output_taken_ = true;
+    switch (outcome_) {
+      case outcome::exception: std::rethrow_exception(std::exchange(error_, nullptr));
+      case outcome::cancelled: throw task_cancelled();
+      default: break;
+    }
+    if constexpr (!std::is_void_v<T>) return std::move(*value_);
+  }
+
+ private:
+  static bool poll(task_header* h, context& cx) noexcept {
+    auto* self = static_cast<task_cell*>(h);
+    try {
+      auto p = self->task_.poll(cx);
+      if (p.is_pending()) return false;
+      if constexpr (!std::is_void_v<T>) self->value_.emplace(std::move(p).value());
+      self->outcome_ = outcome::value;
+    } catch (...) {
+      self->error_ = std::current_exception();
+      self->outcome_ = outcome::exception;
+    }
+    self->task_.reset();  // free the frame now, not when the last waker goes
+    return true;
+  }
+
+  static void cancel(task_header* h) noexcept {
+    auto* self = static_cast<task_cell*>(h);
+    self->task_.reset();
+    self->outcome_ = outcome::cancelled;
+  }
+
+  static void dealloc(task_header* h) noexcept {
+    auto* self = static_cast<task_cell*>(h);
+    if (self->outcome_ == outcome::exception && !self->output_taken_)
+      report_unobserved(self->error_);
+    scheduler* s = self->scheduler_;
+    self->~task_cell();
+    frame_free(self, sizeof(task_cell));
+    if (s) s->unref();
+  }
+
+  static constexpr task_vtable vtable{&poll, &cancel, &dealloc};
+
+  struct empty {};
+  task<T> task_;
+  [[no_unique_address]] std::conditional_t<std::is_void_v<T>, empty, std::optional<T>> value_;
+  std::exception_ptr error_;
+};
+
+/// The join side of the header protocol, shared by every T.
+/// Returns true when the task is complete (the output may be taken).
+bool join_poll(task_header* h, context& cx) noexcept;
+void join_abort(task_header* h) noexcept;
+void join_detach(task_header* h) noexcept;
+
+}  // namespace detail
+
+template <class T>
+class [[nodiscard]] join_handle {
+ public:
+  join_handle() noexcept = default;
+  explicit join_handle(detail::task_cell<T>* cell) noexcept : cell_(cell) {}
+  join_handle(join_handle&& o) noexcept : cell_(std::exchange(o.cell_, nullptr)) {}
+  join_handle& operator=(join_handle&& o) noexcept {
+    if (this != &o) {
+      detach();
+      cell_ = std::exchange(o.cell_, nullptr);
+    }
+    return *this;
+  }
+  ~join_handle() { detach(); }
+
+  /// Ready with the task's output once it has finished. Rethrows the task's
+  /// exception; throws task_cancelled if it was cancelled. Poll once ready only once.
+  polled<T> poll(context& cx) {
+    assert(cell_ && "poll of an empty join_handle");
+    if (!detail::join_poll(cell_, cx)) return pending;
+    if constexpr (std::is_void_v<T>) {
+      cell_->take_output();
+      return ready();
+    } else {
+      return cell_->take_output();
+    }
+  }
+
+  /// Requests cancellation: the task's frame is destroyed at its suspension point
+  /// by its executor (destructors of its locals run). No effect once finished.
+  void abort() noexcept {
+    if (cell_) detail::join_abort(cell_);
+  }
+
+  [[nodiscard]] bool is_finished() const noexcept {
+    return cell_ && (cell_->state_.load(std::memory_order_acquire) & detail::state::complete);
+  }
+
+  /// Lets the task run on without an owner.
+  void detach() noexcept {
+    if (cell_) detail::join_detach(std::exchange(cell_, nullptr));
+  }
+
+  [[nodiscard]] bool valid() const noexcept { return cell_ != nullptr; }
+
+ private:
+  detail::task_cell<T>* cell_ = nullptr;
+};
+
+}  // namespace eddy

@@ -1,0 +1,242 @@
+#include <eddy/detail/current_thread_core.hpp>
+
+#include <stdexcept>
+
+#include <eddy/executor.hpp>
+
+#include "runtime/src/current.hpp"
+
+namespace eddy::detail {
+
+namespace {
+
+// The main future's waker: holds a reference on the core (invariant 4).
+raw_waker main_clone(void* p);
+void main_wake_by_ref(void* p) { static_cast<current_thread_core*>(p)->wake_main(); }
+void main_drop(void* p) { static_cast<current_thread_core*>(p)->unref(); }
+void main_wake(void* p) {
+  main_wake_by_ref(p);
+  main_drop(p);
+}
+constexpr waker_vtable main_waker_vtable{main_clone, main_wake, main_wake_by_ref, main_drop};
+raw_waker main_clone(void* p) {
+  static_cast<current_thread_core*>(p)->ref();
+  return {p, &main_waker_vtable};
+}
+
+}  // namespace
+
+scheduler* current_scheduler() noexcept { return tls_context.executor; }
+
+block_on_scope::block_on_scope(current_thread_core* core)
+    : saved_scheduler_(tls_context.executor), saved_driver_(tls_context.drv) {
+  if (saved_scheduler_ == core)
+    throw std::logic_error("eddy: block_on called from inside a task of the same executor");
+  tls_context = {core, core->drv()};
+}
+
+block_on_scope::~block_on_scope() { tls_context = {saved_scheduler_, saved_driver_}; }
+
+current_thread_core::current_thread_core(std::unique_ptr<driver> drv) : driver_(std::move(drv)) {}
+
+current_thread_core::~current_thread_core() = default;
+
+bool current_thread_core::on_executor_thread() const noexcept {
+  return tls_context.executor == this;
+}
+
+raw_waker current_thread_core::borrowed_main_waker() noexcept { return {this, &main_waker_vtable}; }
+
+void current_thread_core::wake_main() noexcept {
+  main_woken_.store(true, std::memory_order_release);
+  if (on_executor_thread()) return;
+  bool unpark = false;
+  {
+    std::lock_guard lock(mutex_);
+    unpark = std::exchange(parked_, false);  // invariant 3
+  }
+  if (unpark) driver_->unpark();
+}
+
+void current_thread_core::schedule(task_header* t) noexcept {
+  if (on_executor_thread()) {
+    ready_.push_back(*t);
+    return;
+  }
+  bool unpark = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (shutdown_) return;  // the task is being cancelled; nothing will run it
+    inject_.push_back(*t);
+    has_remote_.store(true, std::memory_order_release);
+    unpark = std::exchange(parked_, false);
+  }
+  if (unpark) driver_->unpark();
+}
+
+void current_thread_core::spawn(task_header* t) noexcept {
+  ref();  // held by the cell until it is freed (invariant 4)
+  t->scheduler_ = this;
+  t->state_.fetch_or(state::scheduled, std::memory_order_relaxed);
+  if (on_executor_thread()) {
+    if (!shutdown_) {
+      adopt(t);
+      return;
+    }
+  } else {
+    bool unpark = false;
+    {
+      std::lock_guard lock(mutex_);
+      if (!shutdown_) {
+        spawned_.push_back(*t);
+        has_remote_.store(true, std::memory_order_release);
+        unpark = std::exchange(parked_, false);
+        t = nullptr;
+      }
+    }
+    if (unpark) driver_->unpark();
+    if (!t) return;
+  }
+  // Spawned after shutdown: cancelled before it ever runs.
+  t->vtable_->cancel(t);
+  owned_.push_back(*t);
+  complete(t);
+}
+
+void current_thread_core::adopt(task_header* t) noexcept {
+  owned_.push_back(*t);
+  ready_.push_back(*t);
+}
+
+bool current_thread_core::drain_remote() noexcept {
+  if (!has_remote_.load(std::memory_order_acquire)) return false;
+  queue_t injected, spawned;
+  {
+    std::lock_guard lock(mutex_);
+    injected.swap(inject_);
+    spawned.swap(spawned_);
+    has_remote_.store(false, std::memory_order_relaxed);
+  }
+  bool any = false;
+  while (!spawned.empty()) {
+    task_header& t = spawned.front();
+    spawned.pop_front();
+    adopt(&t);
+    any = true;
+  }
+  if (!injected.empty()) {
+    ready_.splice_after(ready_.last(), injected);
+    any = true;
+  }
+  return any;
+}
+
+void current_thread_core::run_task(task_header* t) noexcept {
+  // scheduled -> running in one step (invariant 1 of task_header).
+  std::uint64_t s =
+      t->state_.fetch_xor(state::scheduled | state::running, std::memory_order_acq_rel);
+  if (s & state::cancelled) {
+    t->vtable_->cancel(t);
+    complete(t);
+    return;
+  }
+  waker w(t->borrowed_waker());
+  context cx(w);
+  bool done = t->vtable_->poll(t, cx);
+  (void)w.release();
+  if (done) {
+    complete(t);
+    return;
+  }
+  s = t->state_.fetch_and(~state::running, std::memory_order_acq_rel);
+  if (s & state::scheduled) ready_.push_back(*t);  // woken while it ran
+}
+
+void current_thread_core::complete(task_header* t) noexcept {
+  owned_.erase(owned_.iterator_to(*t));
+  std::uint64_t s = t->state_.load(std::memory_order_relaxed);
+  std::uint64_t next;
+  do {
+    next = (s | state::complete) & ~(state::running | state::scheduled);
+  } while (!t->state_.compare_exchange_weak(s, next, std::memory_order_acq_rel,
+                                            std::memory_order_relaxed));
+  if ((s & state::join_interest) && (s & state::join_waker)) t->join_waker_.wake_by_ref();
+  t->unref();  // the executor's reference
+}
+
+void current_thread_core::turn_driver_now() noexcept {
+  since_driver_turn_ = 0;
+  driver_->park(std::chrono::nanoseconds::zero());
+  drain_remote();
+}
+
+void current_thread_core::park() noexcept {
+  {
+    std::lock_guard lock(mutex_);
+    if (!inject_.empty() || !spawned_.empty() || main_woken_.load(std::memory_order_acquire))
+      return;
+    parked_ = true;  // invariant 3
+  }
+  driver_->park(std::nullopt);
+  {
+    std::lock_guard lock(mutex_);
+    parked_ = false;
+  }
+  since_driver_turn_ = 0;
+}
+
+void current_thread_core::run_until_main_woken() {
+  for (;;) {
+    if (!ready_.empty()) {
+      // Run the batch that is ready now before the main future is polled again:
+      // a main future that yields goes behind the tasks that were already waiting.
+      const task_header* last = &*ready_.last();
+      bool batch_done;
+      do {
+        task_header& t = ready_.front();
+        ready_.pop_front();
+        batch_done = &t == last;
+        run_task(&t);
+        if (++since_driver_turn_ >= event_interval) turn_driver_now();
+      } while (!batch_done);
+      if (main_woken_.load(std::memory_order_relaxed)) return;
+      continue;
+    }
+    if (drain_remote()) continue;
+    if (main_woken_.load(std::memory_order_relaxed)) return;
+    park();
+    drain_remote();
+  }
+}
+
+void current_thread_core::shutdown() noexcept {
+  context_guard guard(this, driver_.get());  // destructors may deregister from the driver
+  {
+    std::lock_guard lock(mutex_);
+    shutdown_ = true;
+  }
+  // Tasks spawned from other threads were never adopted: adopt them to cancel them.
+  queue_t injected, spawned;
+  {
+    std::lock_guard lock(mutex_);
+    injected.swap(inject_);
+    spawned.swap(spawned_);
+  }
+  while (!spawned.empty()) {
+    task_header& t = spawned.front();
+    spawned.pop_front();
+    owned_.push_back(t);
+  }
+  injected.clear();
+  // Destroy every frame first, while every cell is still alive (destructors may
+  // wake or drop wakers of other tasks), then complete them.
+  for (task_header& t : owned_) t.vtable_->cancel(&t);
+  ready_.clear();
+  {
+    std::lock_guard lock(mutex_);
+    inject_.clear();
+  }
+  while (!owned_.empty()) complete(&owned_.front());
+}
+
+}  // namespace eddy::detail

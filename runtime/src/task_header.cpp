@@ -1,0 +1,100 @@
+#include <eddy/detail/task_header.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <typeinfo>
+
+#include <eddy/join_handle.hpp>
+
+namespace eddy::detail {
+
+namespace {
+
+raw_waker task_clone(void* p);
+void task_wake(void* p) {
+  auto* t = static_cast<task_header*>(p);
+  t->wake_by_ref();
+  t->unref();
+}
+void task_wake_by_ref(void* p) { static_cast<task_header*>(p)->wake_by_ref(); }
+void task_drop(void* p) { static_cast<task_header*>(p)->unref(); }
+
+constexpr waker_vtable task_waker_vtable{task_clone, task_wake, task_wake_by_ref, task_drop};
+
+raw_waker task_clone(void* p) {
+  static_cast<task_header*>(p)->ref();
+  return {p, &task_waker_vtable};
+}
+
+}  // namespace
+
+raw_waker task_header::borrowed_waker() noexcept { return {this, &task_waker_vtable}; }
+
+void task_header::wake_by_ref() noexcept {
+  std::uint64_t s = state_.load(std::memory_order_acquire);
+  for (;;) {
+    if (s & (state::complete | state::scheduled)) return;  // invariants 1, 2
+    // While running, only mark it: the executor re-queues it after the poll.
+    if (state_.compare_exchange_weak(s, s | state::scheduled, std::memory_order_acq_rel,
+                                     std::memory_order_acquire))
+      break;
+  }
+  if (!(s & state::running)) scheduler_->schedule(this);
+}
+
+void task_header::report_unobserved(const std::exception_ptr& e) noexcept {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    std::fprintf(stderr, "eddy: unobserved exception in a detached task: %s: %s\n",
+                 typeid(ex).name(), ex.what());
+  } catch (...) {
+    std::fprintf(stderr, "eddy: unobserved exception of unknown type in a detached task\n");
+  }
+}
+
+bool join_poll(task_header* h, context& cx) noexcept {
+  std::uint64_t s = h->state_.load(std::memory_order_acquire);
+  if (s & state::complete) return true;
+  if (s & state::join_waker) {
+    if (h->join_waker_.will_wake(cx.waker())) return false;
+    // Take the field back before replacing it (invariant 4).
+    while (true) {
+      if (s & state::complete) return true;
+      if (h->state_.compare_exchange_weak(s, s & ~state::join_waker, std::memory_order_acq_rel,
+                                          std::memory_order_acquire))
+        break;
+    }
+  }
+  h->join_waker_ = cx.waker();
+  s = h->state_.load(std::memory_order_acquire);
+  while (true) {
+    if (s & state::complete) {
+      h->join_waker_.reset();
+      return true;
+    }
+    if (h->state_.compare_exchange_weak(s, s | state::join_waker, std::memory_order_acq_rel,
+                                        std::memory_order_acquire))
+      return false;
+  }
+}
+
+void join_abort(task_header* h) noexcept {
+  std::uint64_t s = h->state_.load(std::memory_order_acquire);
+  for (;;) {
+    if (s & (state::complete | state::cancelled)) return;
+    std::uint64_t next = s | state::cancelled | state::scheduled;
+    if (h->state_.compare_exchange_weak(s, next, std::memory_order_acq_rel,
+                                        std::memory_order_acquire))
+      break;
+  }
+  // Already queued or running: the executor sees `cancelled` at the next poll.
+  if (!(s & (state::scheduled | state::running))) h->scheduler_->schedule(h);
+}
+
+void join_detach(task_header* h) noexcept {
+  h->state_.fetch_and(~state::join_interest, std::memory_order_acq_rel);
+  h->unref();
+}
+
+}  // namespace eddy::detail

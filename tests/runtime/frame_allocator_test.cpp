@@ -1,0 +1,83 @@
+#include <eddy/runtime.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+// Counts every global allocation of this test binary (all threads). Not under
+// AddressSanitizer, which owns operator new (and disables the frame pool anyway).
+namespace {
+std::atomic<long> g_allocations{0};
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define EDDY_TEST_POOL_ENABLED 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EDDY_TEST_POOL_ENABLED 0
+#endif
+#endif
+#ifndef EDDY_TEST_POOL_ENABLED
+#define EDDY_TEST_POOL_ENABLED 1
+#endif
+
+#if EDDY_TEST_POOL_ENABLED
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC pairs the malloc inside operator new with gtest's delete expressions.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#endif
+
+namespace eddy {
+namespace {
+
+constexpr bool pool_enabled = EDDY_TEST_POOL_ENABLED != 0;
+
+task<int> trivial(int v) { co_return v; }
+
+task<long> spawn_batches(int batches, int per_batch, long* allocs_in_last_batch) {
+  long sum = 0;
+  std::vector<join_handle<int>> handles;
+  handles.reserve(per_batch);
+  for (int b = 0; b < batches; ++b) {
+    long before = g_allocations.load();
+    for (int i = 0; i < per_batch; ++i) handles.push_back(spawn(trivial(i)));
+    for (auto& h : handles) sum += co_await h;
+    handles.clear();
+    *allocs_in_last_batch = g_allocations.load() - before;
+  }
+  co_return sum;
+}
+
+// Steady state: once the first batch has warmed the frame pool, spawning and
+// joining another 1000 tasks allocates nothing from the heap.
+TEST(FrameAllocator, SteadyStateSpawnDoesNotAllocate) {
+  if (!pool_enabled) GTEST_SKIP() << "the frame pool is disabled under AddressSanitizer";
+  long last = -1;
+  long sum = block_on(spawn_batches(5, 1000, &last));
+  EXPECT_EQ(sum, 5L * (999L * 1000 / 2));
+  EXPECT_EQ(last, 0);
+}
+
+TEST(FrameAllocator, ReusesFreedBlocksOfTheSameClass) {
+  if (!pool_enabled) GTEST_SKIP() << "the frame pool is disabled under AddressSanitizer";
+  void* a = detail::frame_alloc(100);
+  detail::frame_free(a, 100);
+  void* b = detail::frame_alloc(97);  // same 16-byte class
+  EXPECT_EQ(a, b);
+  detail::frame_free(b, 97);
+  void* big = detail::frame_alloc(4096);  // above the pooled sizes
+  detail::frame_free(big, 4096);
+}
+
+}  // namespace
+}  // namespace eddy
