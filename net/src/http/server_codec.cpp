@@ -211,6 +211,9 @@ const llhttp_settings_t& server_codec::impl::callbacks() noexcept {
           return c.fail_cb(status::request_header_fields_too_large, "trailers too large");
         return 0;
       }
+      // llhttp lets a line start with ':'; RFC 9110 section 5.1: a name is a token.
+      if (c.new_field || c.fields.back().name.len == 0)
+        return c.fail_cb(status::bad_request, "empty field name");
       auto& f = c.fields.back();
       if (!f.value_started) {
         f.value = {c.rel(at), 0};

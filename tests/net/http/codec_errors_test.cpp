@@ -43,6 +43,14 @@ TEST(ServerCodecErrors, UnparsableHeadsAre400) {
   EXPECT_EQ(error_of("GET / HTTP/1.1\r\nHost: h\r\nX: a\x01\r\n\r\n"), status::bad_request);
 }
 
+TEST(ServerCodecErrors, EmptyFieldNameIs400) {
+  // Found by the fuzzer: llhttp accepts a field line starting with ':', which made
+  // a request with an empty header name (and hid a Content-Length).
+  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\n:ontent-Length: 1\r\n\r\nx"),
+            status::bad_request);
+  EXPECT_EQ(error_of("GET / HTTP/1.1\r\n: x\r\nHost: a\r\n\r\n"), status::bad_request);
+}
+
 TEST(ServerCodecErrors, SmugglingVectorsAre400) {
   // Content-Length with Transfer-Encoding.
   EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
