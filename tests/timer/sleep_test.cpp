@@ -169,14 +169,16 @@ TEST(SleepShutdown, DriverDestroyedUnderARegisteredSleep) {
   EXPECT_EQ(cw.refs(), 0);
   EXPECT_TRUE(s.is_elapsed());
   EXPECT_EQ(s.error(), errc::runtime_shutdown);
-  context cx(noop_waker());
+  eddy::waker noop = noop_waker();
+  context cx(noop);
   EXPECT_TRUE(s.poll(cx).is_ready());
 }
 
 TEST(SleepDeathTest, PolledOutsideARuntimeAbortsWithAMessage) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   auto s = sleep_for(1ms);
-  context cx(noop_waker());
+  eddy::waker noop = noop_waker();
+  context cx(noop);
   EXPECT_DEATH((void)s.poll(cx), "polled on a thread that runs no eddy runtime");
 }
 

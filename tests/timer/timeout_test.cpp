@@ -133,7 +133,8 @@ TEST(TimeoutShutdown, RuntimeDestroyedReportsShutdown) {
   EXPECT_TRUE(poll_once(*drv, t, cw.make()).is_pending());
   drv.reset();
   EXPECT_EQ(cw.wakes(), 1);
-  context cx(noop_waker());
+  eddy::waker noop = noop_waker();
+  context cx(noop);
   auto r = t.poll(cx);
   ASSERT_TRUE(r.is_ready());
   EXPECT_EQ(r.value().error(), errc::runtime_shutdown);
