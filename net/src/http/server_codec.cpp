@@ -395,6 +395,12 @@ std::span<char> server_codec::impl::prepare(std::size_t min_size) {
   if (min_size == 0) min_size = cfg.read_size;
   if (base == end) {
     base = parsed = end = 0;
+    // Between requests nothing is buffered: give back what a large body grew, so
+    // an idle keep-alive connection costs one read buffer.
+    if (cap > 4 * std::max(cfg.read_size, min_size)) {
+      buf.reset();
+      cap = 0;
+    }
   } else if (cap - end < min_size) {
     if (in_message && head_done && body_started) {  // invariant 4: squeeze the framing out
       std::size_t body_end = base + body_off + body_len;

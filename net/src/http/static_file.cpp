@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #endif
 
+#include "net/src/http/open_beneath.hpp"
 #include "net/src/http/target.hpp"
 
 namespace eddy::net::http {
@@ -29,7 +30,7 @@ std::error_code open_error(int e) {
     case ENOTDIR:
     case ENAMETOOLONG:
       return std::make_error_code(std::errc::no_such_file_or_directory);
-    case EXDEV:  // openat2: the path resolves outside the root
+    case EXDEV:  // the path resolves outside the root
     case ELOOP:  // O_NOFOLLOW met a symlink (raced the realpath check)
     case EACCES:
     case EPERM:
@@ -82,34 +83,47 @@ result<static_root> static_root::open_root(const std::string& dir) {
   return root;
 }
 
+namespace detail {
+
+// O_NONBLOCK: opening a FIFO must not block; non-regular files are refused later.
+constexpr int open_flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+
+int open_beneath_openat2(int dir_fd, const std::string& rel) noexcept {
+#if defined(__linux__) && defined(SYS_openat2)
+  ::open_how how{};
+  how.flags = open_flags;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  auto fd = ::syscall(SYS_openat2, dir_fd, rel.c_str(), &how, sizeof how);
+  return fd >= 0 ? static_cast<int>(fd) : -errno;
+#else
+  (void)dir_fd;
+  (void)rel;
+  return -ENOSYS;
+#endif
+}
+
+int open_beneath_realpath(const std::string& root, const std::string& rel) noexcept {
+  std::string full = root + "/" + rel;
+  std::unique_ptr<char, decltype(&std::free)> real(::realpath(full.c_str(), nullptr), &std::free);
+  if (!real) return -errno;
+  std::string_view resolved = real.get();
+  bool beneath =
+      root == "/" || (resolved.size() > root.size() && resolved.substr(0, root.size()) == root &&
+                      resolved[root.size()] == '/');
+  if (!beneath) return -EXDEV;
+  int fd = ::open(real.get(), open_flags | O_NOFOLLOW);
+  return fd >= 0 ? fd : -errno;
+}
+
+}  // namespace detail
+
 result<static_file> static_root::open(std::string_view raw) const {
   auto rel = safe_relative_path(raw);
   if (!rel) return rel.error();
-  // O_NONBLOCK: opening a FIFO must not block; non-regular files are refused below.
-  constexpr int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-  int fd = -1;
-  bool fallback = true;
-#if defined(__linux__) && defined(SYS_openat2)
-  ::open_how how{};
-  how.flags = flags;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  fd = static_cast<int>(::syscall(SYS_openat2, dir_.get(), rel->c_str(), &how, sizeof how));
-  // ENOSYS: kernel before 5.6; EPERM: a seccomp filter that does not know openat2.
-  if (fd < 0 && errno != ENOSYS && errno != EPERM) return open_error(errno);
-  fallback = fd < 0;
-#endif
-  if (fallback) {
-    std::string full = path_ + "/" + *rel;
-    std::unique_ptr<char, decltype(&std::free)> real(::realpath(full.c_str(), nullptr), &std::free);
-    if (!real) return open_error(errno);
-    std::string_view resolved = real.get();
-    bool beneath = path_ == "/" ||
-                   (resolved.size() > path_.size() && resolved.substr(0, path_.size()) == path_ &&
-                    resolved[path_.size()] == '/');
-    if (!beneath) return std::make_error_code(std::errc::permission_denied);
-    fd = ::open(real.get(), flags | O_NOFOLLOW);
-    if (fd < 0) return open_error(errno);
-  }
+  int fd = detail::open_beneath_openat2(dir_.get(), *rel);
+  // ENOSYS: no openat2; EPERM: a seccomp filter that does not know openat2.
+  if (fd == -ENOSYS || fd == -EPERM) fd = detail::open_beneath_realpath(path_, *rel);
+  if (fd < 0) return open_error(-fd);
   file_handle file(fd);
   struct ::stat st {};
   if (::fstat(fd, &st) != 0) return errno_code(errno);

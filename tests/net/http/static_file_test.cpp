@@ -1,14 +1,20 @@
 // static_file_test.cpp: path traversal vectors are refused, lexically and on the
 // file system (symlinks out of the root), and Content-Type goes by extension.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include <eddy/net/http/static_file.hpp>
+
+#include "net/src/http/open_beneath.hpp"
 
 namespace eddy::net::http {
 namespace {
@@ -107,6 +113,40 @@ TEST_F(StaticRoot, RefusesWhatIsNotAFileUnderTheRoot) {
   EXPECT_EQ(root->open("escape").error(), std::errc::permission_denied);
   EXPECT_EQ(root->open("sub/relescape").error(), std::errc::permission_denied);
   EXPECT_EQ(root->open("dirlink/secret.txt").error(), std::errc::permission_denied);
+}
+
+// Both ways of opening beneath the root, whichever this platform uses by default.
+TEST_F(StaticRoot, BothOpenStrategiesStayBeneathTheRoot) {
+  auto root = static_root::open_root(root_);
+  ASSERT_TRUE(root);
+  auto with_realpath = [&](const std::string& rel) {
+    return detail::open_beneath_realpath(root->path(), rel);
+  };
+  int dir = ::open(root->path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(dir, 0);
+  auto with_openat2 = [&](const std::string& rel) {
+    return detail::open_beneath_openat2(dir, rel);
+  };
+  bool have_openat2 = with_openat2("index.html") != -ENOSYS;
+  struct strategy {
+    const char* name;
+    std::function<int(const std::string&)> open;
+  };
+  std::vector<strategy> strategies{{"realpath", with_realpath}};
+  if (have_openat2) strategies.push_back({"openat2", with_openat2});
+  for (const auto& s : strategies) {
+    SCOPED_TRACE(s.name);
+    for (const char* ok : {"index.html", "sub/data.json", "sub/inside"}) {
+      int fd = s.open(ok);
+      EXPECT_GE(fd, 0) << ok;
+      if (fd >= 0) ::close(fd);
+    }
+    EXPECT_EQ(s.open("escape"), -EXDEV);
+    EXPECT_EQ(s.open("sub/relescape"), -EXDEV);
+    EXPECT_EQ(s.open("dirlink/secret.txt"), -EXDEV);
+    EXPECT_EQ(s.open("missing"), -ENOENT);
+  }
+  ::close(dir);
 }
 
 TEST(ContentType, GoesByExtension) {
