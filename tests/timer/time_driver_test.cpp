@@ -210,6 +210,24 @@ TEST(TimeDriver, RealClockTimeoutShorterThanTimerWins) {
   EXPECT_EQ(cw.wakes(), 0);
 }
 
+TEST(TimeDriver, HugeParkTimeoutsSaturate) {
+  // Regression guard: now + nanoseconds::max() overflowed (UBSan) in both modes.
+  auto inner = std::make_unique<fake_driver>();
+  auto* fake = inner.get();
+  time_driver real(std::move(inner));
+  real.park(std::chrono::nanoseconds::max());
+  EXPECT_EQ(fake->parks().size(), 1u);
+
+  time_driver paused(std::make_unique<eddy::detail::thread_parker>(), clock_mode::paused);
+  auto t0 = paused.now();
+  counting_waker cw;
+  auto s = sleep_until(t0 + 2s);
+  EXPECT_TRUE(poll_once(paused, s, cw.make()).is_pending());
+  paused.park(std::chrono::nanoseconds::max());
+  EXPECT_EQ(paused.now(), t0 + 2s);
+  EXPECT_EQ(cw.wakes(), 1);
+}
+
 TEST(TimeDriver, InsertFromAnotherThreadUnparksOnlyForAnEarlierDeadline) {
   auto inner = std::make_unique<fake_driver>(/*block_finite=*/true);
   auto* fake = inner.get();

@@ -27,6 +27,11 @@ static_assert(never_level != detail::wheel::detached_level && never_level > deta
 // Wakers woken per unlock of the mutex: bounds the stack while firing many timers.
 constexpr std::size_t wake_batch = 32;
 
+time_driver::time_point add_saturating(time_driver::time_point t, nanoseconds d) noexcept {
+  if (d <= nanoseconds::zero()) return t;
+  return d >= time_driver::time_point::max() - t ? time_driver::time_point::max() : t + d;
+}
+
 }  // namespace
 
 time_driver::time_driver(std::unique_ptr<driver> inner, clock_mode mode)
@@ -102,7 +107,7 @@ void time_driver::park_real(std::optional<nanoseconds> timeout) {
         until = *next;
       }
     }
-    if (until == no_tick && wait) until = deadline_tick(now + *wait);
+    if (until == no_tick && wait) until = deadline_tick(add_saturating(now, *wait));
     parked_ = true;
     parked_until_ = until;
   }
@@ -118,10 +123,7 @@ void time_driver::park_paused(std::optional<nanoseconds> timeout) {
   if (fire(clock_.now()) > 0 || woken || (timeout && *timeout <= nanoseconds::zero())) return;
 
   std::optional<time_point> limit;
-  if (timeout) {
-    time_point now = clock_.now();
-    limit = *timeout >= time_point::max() - now ? time_point::max() : now + *timeout;
-  }
+  if (timeout) limit = add_saturating(clock_.now(), *timeout);
   for (;;) {
     std::unique_lock lock(mutex_);
     auto next = wheel_->next_expiration();
