@@ -9,6 +9,8 @@ namespace eddy {
 class context {
  public:
   explicit constexpr context(const eddy::waker& w) noexcept : waker_(&w) {}
+  /// A context only borrows its waker: `context cx(noop_waker());` would dangle.
+  context(const eddy::waker&&) = delete;
 
   /// The current task's waker. Clone it (copy) to keep it past this poll.
   [[nodiscard]] constexpr const eddy::waker& waker() const noexcept { return *waker_; }

@@ -1,0 +1,45 @@
+// eddy_bench: the runtime micro benchmarks with the peers' command line, so the
+// scripts of ../shared/peers/runtime time, callgrind and strace it the same way:
+//   eddy_bench ct BENCH [N]     prints "iters=N ns_per_op=X"
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include "workloads.hpp"
+
+namespace {
+
+struct entry {
+  const char* name;
+  std::uint64_t default_n;
+  eddy::task<std::int64_t> (*fn)(std::uint64_t);
+};
+
+constexpr entry benches[] = {
+    {"spawn_join", 1'000'000, &eddy::bench::spawn_join},
+    {"yield", 10'000'000, &eddy::bench::yield},
+};
+
+int usage() {
+  std::fprintf(stderr, "usage: eddy_bench ct BENCH [N]\n  BENCH:");
+  for (const auto& b : benches) std::fprintf(stderr, " %s", b.name);
+  std::fprintf(stderr, "\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3 || std::string_view(argv[1]) != "ct") return usage();
+  for (const auto& b : benches) {
+    if (std::string_view(argv[2]) != b.name) continue;
+    std::uint64_t n = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : b.default_n;
+    if (n == 0) return usage();
+    std::int64_t ns = eddy::bench::run_current_thread(b.fn, n);
+    std::printf("iters=%llu ns_per_op=%.2f\n", static_cast<unsigned long long>(n),
+                static_cast<double>(ns) / static_cast<double>(n));
+    return 0;
+  }
+  return usage();
+}
