@@ -19,6 +19,8 @@ struct entry {
 constexpr entry benches[] = {
     {"spawn_join", 1'000'000, &eddy::bench::spawn_join},
     {"yield", 10'000'000, &eddy::bench::yield},
+    {"timer", 1'000'000, &eddy::bench::timer},
+    {"many_sleepers", 1'000'000, &eddy::bench::many_sleepers},
 };
 
 int usage() {
@@ -37,8 +39,8 @@ int main(int argc, char** argv) {
     std::uint64_t n = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : b.default_n;
     if (n == 0) return usage();
     std::int64_t ns = eddy::bench::run_current_thread(b.fn, n);
-    std::printf("iters=%llu ns_per_op=%.2f\n", static_cast<unsigned long long>(n),
-                static_cast<double>(ns) / static_cast<double>(n));
+    std::printf("iters=%llu ns_per_op=%.2f %s\n", static_cast<unsigned long long>(n),
+                static_cast<double>(ns) / static_cast<double>(n), eddy::bench::extra.c_str());
     return 0;
   }
   return usage();

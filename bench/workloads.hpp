@@ -8,7 +8,13 @@
 #include <cstdint>
 #include <vector>
 
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+
 #include <eddy/runtime.hpp>
+#include <eddy/timer.hpp>
 
 namespace eddy::bench {
 
@@ -56,6 +62,108 @@ inline task<std::int64_t> yield(std::uint64_t n) {
   auto t0 = clock::now();
   for (std::uint64_t i = 0; i < n; ++i) co_await yield_now();
   co_return elapsed_ns(t0);
+}
+
+/// xorshift64*: the same generator and seeds as the peers.
+class rng {
+ public:
+  explicit rng(std::uint64_t seed) : x_(seed ^ 0x9E3779B97F4A7C15ull) {}
+  std::uint64_t next() {
+    x_ ^= x_ >> 12;
+    x_ ^= x_ << 25;
+    x_ ^= x_ >> 27;
+    return x_ * 0x2545F4914F6CDD1Dull;
+  }
+
+ private:
+  std::uint64_t x_;
+};
+
+/// A field of /proc/self/status in kB (VmRSS, VmHWM).
+inline long proc_status_kb(const char* field) {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return 0;
+  char line[256];
+  long kb = 0;
+  std::size_t len = std::strlen(field);
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::strncmp(line, field, len) == 0 && line[len] == ':') {
+      kb = std::strtol(line + len + 1, nullptr, 10);
+      break;
+    }
+  }
+  std::fclose(f);
+  return kb;
+}
+
+/// Extra figures a workload reports next to ns_per_op ("key=value ...").
+inline thread_local std::string extra;
+
+/// timer: 1M live sleeps (deadlines uniform over 0-10 s) registered by one poll
+/// each, in place in a pre-sized, pre-touched vector, then all dropped. A 1 ms
+/// sentinel registered first keeps the inserts off the earliest deadline.
+inline task<std::int64_t> timer(std::uint64_t n) {
+  waker noop = noop_waker();
+  context cx(noop);
+  auto sentinel = sleep_for(std::chrono::milliseconds(1));
+  (void)sentinel.poll(cx);
+  co_await yield_now();  // the driver parks once with the sentinel armed
+  rng r(1);
+  std::vector<std::optional<sleep_future>> v(n);
+  auto t0 = clock::now();
+  auto now = timer::now();
+  for (auto& slot : v) {
+    slot.emplace(sleep_until(now + std::chrono::microseconds(r.next() % 10'000'001)));
+    (void)slot->poll(cx);
+  }
+  std::int64_t insert = elapsed_ns(t0);
+  auto t1 = clock::now();
+  v.clear();
+  std::int64_t cancel = elapsed_ns(t1);
+  extra = "insert_ns=" + std::to_string(double(insert) / double(n)) +
+          " cancel_ns=" + std::to_string(double(cancel) / double(n)) +
+          " timer_obj_bytes=" + std::to_string(sizeof(sleep_future));
+  co_return insert + cancel;
+}
+
+/// Counts finished sleepers; the last one wakes the waiting benchmark task.
+struct countdown {
+  std::uint64_t remaining;
+  waker waiter;
+  struct wait_future {
+    countdown* c;
+    polled<void> poll(context& cx) {
+      if (c->remaining == 0) return ready();
+      c->waiter = cx.waker();
+      return pending;
+    }
+  };
+};
+
+inline task<> sleeper(std::chrono::milliseconds d, countdown* c) {
+  co_await sleep_for(d);
+  if (--c->remaining == 0) c->waiter.wake_by_ref();
+}
+
+/// many_sleepers: spawn n tasks that each sleep 0-1000 ms then count down; the
+/// memory figure is the peak RSS growth per task.
+inline task<std::int64_t> many_sleepers(std::uint64_t n) {
+  countdown c{n, {}};
+  rng r(2);
+  long rss0 = proc_status_kb("VmRSS");
+  auto t0 = clock::now();
+  for (std::uint64_t i = 0; i < n; ++i)
+    spawn(sleeper(std::chrono::milliseconds(r.next() % 1001), &c)).detach();
+  std::int64_t spawn_ns = elapsed_ns(t0);
+  co_await countdown::wait_future{&c};
+  std::int64_t wall = elapsed_ns(t0);
+  c.waiter.reset();
+  long hwm = proc_status_kb("VmHWM");
+  extra = "wall_ms=" + std::to_string(double(wall) / 1e6) +
+          " spawn_ns=" + std::to_string(double(spawn_ns) / double(n)) +
+          " rss_before_kb=" + std::to_string(rss0) + " hwm_kb=" + std::to_string(hwm) +
+          " bytes_per_task=" + std::to_string(double(hwm - rss0) * 1024.0 / double(n));
+  co_return wall;
 }
 
 /// Runs `bench(n)` inside a spawned task (as the peers do) on a current-thread
