@@ -18,7 +18,7 @@ test: deps
 
 # Build in release and start the main example.
 run: release
-	./build/release/examples/timer_future/timer_future
+	./build/release/examples/http_server/http_server --host 127.0.0.1 --port $(PORT)
 
 release: deps
 	cmake --preset release >/dev/null

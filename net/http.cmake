@@ -27,7 +27,10 @@ add_library(eddy_http
   src/http/output_buffer.cpp
   src/http/request.cpp
   src/http/response.cpp
+  src/http/router.cpp
   src/http/serializer.cpp
+  src/http/server.cpp
+  src/http/server_connection.cpp
   src/http/server_codec.cpp
   src/http/static_file.cpp
   src/http/status.cpp

@@ -1,0 +1,299 @@
+// server_connection.cpp: one connection's task (the state machine of server.hpp's
+// file comment) and the leaf futures it waits on.
+//
+// Syscalls per request in steady state: the read that brings the request (its
+// successor returns EAGAIN once per batch, then the task waits), and one sendmsg
+// for the whole batch of responses. Nothing is allocated per request by the loop
+// itself: the codec's buffer, the output buffer and the handler frames (from the
+// frame allocator) are reused.
+#include <eddy/net/http/server.hpp>
+
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <optional>
+#include <span>
+#include <system_error>
+
+#include <eddy/error.hpp>
+#include <eddy/net/http/output_buffer.hpp>
+#include <eddy/net/http/serializer.hpp>
+#include <eddy/timer/sleep.hpp>
+
+#include "net/src/http/server_detail.hpp"
+
+namespace eddy::net::http {
+
+namespace {
+
+constexpr std::size_t max_iov = 64;
+// Drained at most this much input while closing gracefully.
+constexpr std::size_t max_linger_bytes = 1024 * 1024;
+// sendfile moves at most this much per call (the kernel caps it near 2 GiB).
+constexpr std::uint64_t max_sendfile = std::uint64_t{1} << 30;
+
+result<std::size_t> syscall_size(ssize_t n) noexcept {
+  if (n >= 0) return static_cast<std::size_t>(n);
+  return result<std::size_t>(std::error_code(errno, std::system_category()));
+}
+
+/// Polls a handler's task once: its response if it completed without waiting.
+struct poll_once {
+  task<response>* t;
+  polled<std::optional<response>> poll(context& cx) {
+    auto p = t->poll(cx);
+    if (p.is_pending()) return std::optional<response>();  // it keeps cx's waker
+    return std::optional<response>(std::move(p).value());
+  }
+};
+
+/// The same task awaited as a leaf (it is already started: awaiting it as a task
+/// would restart it from its coroutine handle).
+struct poll_task {
+  task<response>* t;
+  polled<response> poll(context& cx) { return t->poll(cx); }
+};
+
+response internal_error() {
+  return response::with_body(status::internal_server_error, "Internal Server Error\n",
+                             "text/plain; charset=utf-8");
+}
+
+}  // namespace
+
+enum class read_kind { data, error, timed_out, stopped };
+struct read_outcome {
+  read_kind kind;
+  std::size_t n = 0;
+};
+
+/// One read into the codec's free space, racing the connection's deadline and
+/// (between requests) the server's shutdown.
+struct server::read_future {
+  server* srv;
+  detail::connection_slot* slot;
+  tcp_stream* stream;
+  std::span<char> space;
+  sleep_future sleep;
+  bool idle;
+
+  polled<read_outcome> poll(context& cx) {
+    auto p = stream->io().poll_read(cx, std::as_writable_bytes(space));
+    if (p.is_ready()) {
+      auto& r = p.value();
+      if (!r) return read_outcome{read_kind::error};
+      return read_outcome{read_kind::data, *r};
+    }
+    if (idle && srv->stopping_) return read_outcome{read_kind::stopped};
+    slot->idle_wait = idle;
+    if (!slot->reader.will_wake(cx.waker())) slot->reader = cx.waker();
+    if (sleep.poll(cx).is_ready()) return read_outcome{read_kind::timed_out};
+    return pending;
+  }
+};
+
+/// Writes the whole output buffer: memory segments with one sendmsg per batch
+/// of up to 64 iovecs, file segments with sendfile. Fails with timed_out when a
+/// write makes no progress for `limit`.
+struct server::flush_future {
+  tcp_stream* stream;
+  output_buffer* out;
+  std::chrono::milliseconds limit;
+  sleep_future sleep{timer::clock::time_point::max()};
+  bool armed = false;
+
+  polled<result<void>> poll(context& cx) {
+    bool progress = false;
+    while (!out->empty()) {
+      auto p = write_some(cx);
+      if (p.is_pending()) break;
+      auto& r = p.value();
+      if (!r) return result<void>(r.error());
+      if (*r == 0) return result<void>(std::make_error_code(std::errc::io_error));  // file shrank
+      out->consume(*r);
+      progress = true;
+    }
+    if (out->empty()) return result<void>{};
+    if (progress || !armed) {
+      sleep.reset(timer::deadline_after(limit));
+      armed = true;
+    }
+    if (sleep.poll(cx).is_ready()) return result<void>(eddy::errc::timed_out);
+    return pending;
+  }
+
+  polled<result<std::size_t>> write_some(context& cx) {
+    auto& reg = stream->io().registration();
+    const int fd = stream->native_handle();
+    if (auto file = out->front_file()) {
+      return reg.poll_io(cx, io_direction::write, [&]() -> result<std::size_t> {
+        off_t off = static_cast<off_t>(file->offset);
+        const auto len = static_cast<std::size_t>(std::min(file->length, max_sendfile));
+        for (;;) {
+          const ssize_t n = ::sendfile(fd, file->fd, &off, len);
+          if (n < 0 && errno == EINTR) continue;
+          return syscall_size(n);
+        }
+      });
+    }
+    ::iovec iov[max_iov];
+    const std::size_t count = out->gather(iov, max_iov);
+    return reg.poll_io(cx, io_direction::write, [&]() -> result<std::size_t> {
+      ::msghdr msg{};
+      msg.msg_iov = iov;
+      msg.msg_iovlen = count;
+      for (;;) {
+        const ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        return syscall_size(n);
+      }
+    });
+  }
+};
+
+task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
+  detail::connection_slot* const slot = guard.slot;
+  (void)stream.set_nodelay(true);
+  server_codec codec(settings_.codec);
+  output_buffer out;
+  bool request_started = false;
+  timer::clock::time_point request_deadline{};
+  enum class ending { none, close, error, timeout };
+  ending end = ending::none;
+
+  for (;;) {
+    // 1. Every event the received bytes make, answered into `out` in order.
+    while (end == ending::none) {
+      const codec_event ev = codec.next();
+      if (ev == codec_event::need_input) break;
+      if (ev == codec_event::expect_continue) {
+        write_continue(out);
+        continue;
+      }
+      if (ev == codec_event::error) {
+        count_error(codec.error_status());
+        write_error(out, codec.error_status(), date_.now());
+        end = ending::error;
+        break;
+      }
+      if (ev == codec_event::closed) {
+        end = ending::close;
+        break;
+      }
+      // codec_event::request. `req` stays valid until codec.next(): the handler
+      // runs to completion before the next request is parsed.
+      const http::request& req = codec.request();
+      response resp;
+      const auto match = router_.match(req.method(), req.path());
+      if (!match.target) {
+        resp = http::router::not_matched(match);
+      } else {
+        bool threw = false;
+        try {
+          task<response> t = (*match.target)(req);
+          auto now = co_await poll_once{&t};
+          if (now) {
+            resp = std::move(*now);
+          } else {
+            // The handler waits: send what the batch holds so far first.
+            if (!out.empty()) {
+              auto f = co_await flush_future{&stream, &out, settings_.write_timeout};
+              if (!f) {
+                ++(f.error() == eddy::errc::timed_out ? stats_.write_timeouts : stats_.io_errors);
+                co_return;
+              }
+            }
+            resp = co_await poll_task{&t};
+          }
+        } catch (...) {
+          threw = true;
+        }
+        if (threw) {
+          ++stats_.handler_errors;
+          resp = internal_error();
+        }
+      }
+      ++stats_.requests;
+      const response_context ctx{date_.now(), req.method() == method::head,
+                                 req.keep_alive() && !stopping_, req.version_minor()};
+      const write_result wr = write_response(out, std::move(resp), ctx);
+      // The server has no streaming API yet: a chunked_body response ends empty.
+      if (wr.framing != body_framing::complete) write_last_chunk(out, wr.framing);
+      request_started = false;
+      if (!wr.keep_alive) end = ending::close;
+    }
+
+    // 2. One flush for the whole batch.
+    if (!out.empty()) {
+      auto f = co_await flush_future{&stream, &out, settings_.write_timeout};
+      if (!f) {
+        ++(f.error() == eddy::errc::timed_out ? stats_.write_timeouts : stats_.io_errors);
+        co_return;
+      }
+    }
+    if (end != ending::none) break;
+    if (stopping_ && codec.idle()) co_return;
+
+    // 3. Read more, bounded by the idle or the request deadline.
+    const bool idle = codec.idle();
+    timer::clock::time_point deadline;
+    if (idle) {
+      request_started = false;
+      deadline = timer::deadline_after(settings_.keep_alive_timeout);
+    } else {
+      if (!request_started) {
+        request_started = true;
+        request_deadline = timer::deadline_after(settings_.header_timeout);
+      }
+      deadline = request_deadline;
+    }
+    const auto r =
+        co_await read_future{this, slot, &stream, codec.prepare(), sleep_future(deadline), idle};
+    slot->idle_wait = false;
+    switch (r.kind) {
+      case read_kind::data:
+        if (r.n == 0)
+          codec.finish();
+        else
+          codec.commit(r.n);
+        break;
+      case read_kind::error:
+        ++stats_.io_errors;
+        co_return;
+      case read_kind::stopped:
+        co_return;
+      case read_kind::timed_out:
+        if (idle) {
+          ++stats_.idle_timeouts;
+          co_return;
+        }
+        ++stats_.header_timeouts;
+        write_error(out, status::request_timeout, date_.now());
+        end = ending::timeout;
+        break;
+    }
+    if (end == ending::timeout) {
+      auto f = co_await flush_future{&stream, &out, settings_.write_timeout};
+      if (!f) co_return;
+      break;
+    }
+  }
+
+  // Graceful close: FIN first, then read (and drop) what the client still sends,
+  // so that closing with unread input does not reset the connection under the
+  // response it has not read yet.
+  if (!stream.shutdown(shutdown_how::write)) co_return;
+  const auto linger_end = timer::deadline_after(settings_.linger_timeout);
+  std::size_t drained = 0;
+  while (drained < max_linger_bytes) {
+    const auto r =
+        co_await read_future{this, slot, &stream, codec.prepare(), sleep_future(linger_end), false};
+    if (r.kind != read_kind::data || r.n == 0) break;
+    drained += r.n;
+  }
+}
+
+}  // namespace eddy::net::http
