@@ -238,9 +238,12 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
     if (stopping_ && codec.idle()) co_return;
 
     // 3. Read more, bounded by the idle or the request deadline.
+    // Before its first request a connection is held to the header timeout: a
+    // client that connects and sends nothing is as slow as one that trickles.
     const bool idle = codec.idle();
+    const bool first = codec.requests_completed() == 0;
     timer::clock::time_point deadline;
-    if (idle) {
+    if (idle && !first) {
       request_started = false;
       deadline = timer::deadline_after(settings_.keep_alive_timeout);
     } else {
@@ -266,8 +269,8 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
       case read_kind::stopped:
         co_return;
       case read_kind::timed_out:
-        if (idle) {
-          ++stats_.idle_timeouts;
+        if (idle) {  // nothing of a request arrived: close without an answer
+          ++(first ? stats_.header_timeouts : stats_.idle_timeouts);
           co_return;
         }
         ++stats_.header_timeouts;

@@ -261,6 +261,17 @@ class ShutdownTest(unittest.TestCase):
         finally:
             server.kill()
 
+    def test_threads_reuse_port(self):
+        server = ServerProcess(threads=3)
+        try:
+            for _ in range(20):
+                code, _, body, _ = curl("-H", "Connection: close", server.url + "/plaintext")
+                self.assertEqual((code, body), (200, b"Hello, World!"))
+            self.assertEqual(curl(server.url + "/sleep?ms=10")[0], 200)
+            self.assertEqual(server.terminate(), 0)
+        finally:
+            server.kill()
+
     def test_sigint_idle_server_exits_0(self):
         server = ServerProcess()
         try:

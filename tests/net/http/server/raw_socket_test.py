@@ -155,6 +155,13 @@ class RawSocketTest(unittest.TestCase):
         self.assertLess(elapsed, HEADER_TIMEOUT_MS / 1000 + 3)
         c.close()
 
+    def test_silent_client_dropped(self):
+        c = self.server.connect()
+        start = time.monotonic()
+        self.assertTrue(c.reads_eof(timeout=10))
+        self.assertLess(time.monotonic() - start, HEADER_TIMEOUT_MS / 1000 + 3)
+        c.close()
+
     def test_trickling_client_dropped(self):
         # A byte at a time keeps the connection busy, but not past the deadline.
         c = self.server.connect()

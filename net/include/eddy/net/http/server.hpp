@@ -56,11 +56,11 @@ struct server_settings {
   /// Limits of each request (header bytes 431, URI 414, body 413...).
   codec_settings codec;
   /// A request must arrive completely (head and body) within this time of its
-  /// first byte arriving, or it is answered 408 and the connection closed: slow
-  /// clients cannot hold a connection open with a trickle of bytes.
+  /// first byte arriving (the first request: of the connection being accepted),
+  /// or it is answered 408 and the connection closed: slow clients cannot hold a
+  /// connection open with a trickle of bytes.
   std::chrono::milliseconds header_timeout{20'000};
-  /// A connection idle between requests (or before the first) longer than this
-  /// is closed.
+  /// A connection idle between requests longer than this is closed.
   std::chrono::milliseconds keep_alive_timeout{60'000};
   /// One write (writev or sendfile) that makes no progress for this long drops
   /// the connection (a client that does not read its responses).
