@@ -3,28 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <cstdlib>
-#include <new>
 #include <optional>
 #include <thread>
 #include <vector>
 
+#include "alloc_counter.hpp"
 #include "sync_test_support.hpp"
-
-// Counts heap allocations while `counting` is set, to prove the message path
-// allocates nothing.
-namespace {
-std::atomic<bool> counting{false};
-std::atomic<long> allocations{0};
-}  // namespace
-
-void* operator new(std::size_t n) {
-  if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace eddy::sync {
 namespace {
@@ -258,10 +242,10 @@ TEST(Mpsc, PingPongBetweenTasksAllocatesNothingPerMessage) {
               mpsc::receiver<int>& brx, long& allocs) -> task<> {
     auto h = spawn(pong(std::move(btx), arx));
     co_await ping(atx, brx, 100);  // warm up
-    counting = true;
+    test::count_allocations(true);
     co_await ping(atx, brx, 10000);
-    counting = false;
-    allocs = allocations.exchange(0);
+    test::count_allocations(false);
+    allocs = test::take_allocation_count();
     { auto drop = std::move(atx); }
     co_await h;
   }(std::move(atx), arx, std::move(btx), brx, allocs));
