@@ -103,7 +103,21 @@ int connect_client(const address& at, char byte) {
 
 char byte_of(int client) { return static_cast<char>('a' + client % 26); }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define EDDY_UBSAN_LIKELY 1  // the asan preset is ASan + UBSan
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EDDY_UBSAN_LIKELY 1
+#endif
+#endif
+
 TEST_P(AcceptLimit, ListenerSurvivesEmfileAndServesAgainWhenDescriptorsFree) {
+#ifdef EDDY_UBSAN_LIKELY
+  // UBSan's vptr check probes memory through a pipe(); with the descriptor table
+  // full on purpose that probe fails and it reports every virtual call as a bad
+  // vptr. The plain and TSan builds run this test.
+  GTEST_SKIP() << "needs free descriptors under UBSan";
+#endif
   constexpr int clients = 24;
   std::vector<int> client_fds;
   auto o = rt.block_on([](std::vector<int>& client_fds) -> task<outcome> {
