@@ -5,6 +5,7 @@
 #include <eddy/executor.hpp>
 
 #include "runtime/src/current.hpp"
+#include "runtime/src/task_run.hpp"
 
 namespace eddy::detail {
 
@@ -60,6 +61,8 @@ void current_thread_core::wake_main() noexcept {
 
 void current_thread_core::schedule(task_header* t) noexcept {
   if (on_executor_thread()) {
+    // shutdown_ is written only by this thread: no lock needed to read it here.
+    if (shutdown_) return;  // being cancelled: never link a dying task
     ready_.push_back(*t);
     return;
   }
@@ -131,37 +134,17 @@ bool current_thread_core::drain_remote() noexcept {
   return any;
 }
 
-void current_thread_core::run_task(task_header* t) noexcept {
-  // scheduled -> running in one step (invariant 1 of task_header).
-  std::uint64_t s =
-      t->state_.fetch_xor(state::scheduled | state::running, std::memory_order_acq_rel);
-  if (s & state::cancelled) {
-    t->vtable_->cancel(t);
-    complete(t);
-    return;
+void current_thread_core::run_one(task_header* t) noexcept {
+  switch (run_task(t)) {
+    case run_outcome::idle: break;
+    case run_outcome::requeue: ready_.push_back(*t); break;
+    case run_outcome::finished: complete(t); break;
   }
-  waker w(t->borrowed_waker());
-  context cx(w);
-  bool done = t->vtable_->poll(t, cx);
-  (void)w.release();
-  if (done) {
-    complete(t);
-    return;
-  }
-  s = t->state_.fetch_and(~state::running, std::memory_order_acq_rel);
-  if (s & state::scheduled) ready_.push_back(*t);  // woken while it ran
 }
 
 void current_thread_core::complete(task_header* t) noexcept {
   owned_.erase(owned_.iterator_to(*t));
-  std::uint64_t s = t->state_.load(std::memory_order_relaxed);
-  std::uint64_t next;
-  do {
-    next = (s | state::complete) & ~(state::running | state::scheduled);
-  } while (!t->state_.compare_exchange_weak(s, next, std::memory_order_acq_rel,
-                                            std::memory_order_relaxed));
-  if ((s & state::join_interest) && (s & state::join_waker)) t->join_waker_.wake_by_ref();
-  t->unref();  // the executor's reference
+  finish_task(t);
 }
 
 void current_thread_core::turn_driver_now() noexcept {
@@ -196,7 +179,7 @@ void current_thread_core::run_until_main_woken() {
         task_header& t = ready_.front();
         ready_.pop_front();
         batch_done = &t == last;
-        run_task(&t);
+        run_one(&t);
         if (++since_driver_turn_ >= event_interval) turn_driver_now();
       } while (!batch_done);
       if (main_woken_.load(std::memory_order_relaxed)) return;

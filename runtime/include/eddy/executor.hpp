@@ -66,16 +66,16 @@ class current_thread_executor {
     } guard{main};
     context cx(main);
     for (;;) {
-      if (core_->take_main_woken()) {
-        auto p = f.poll(cx);
-        if (p.is_ready()) {
-          if constexpr (std::is_void_v<future_output_t<F>>)
-            return;
-          else
-            return std::move(p).value();
-        }
+      auto p = f.poll(cx);
+      if (p.is_ready()) {
+        if constexpr (std::is_void_v<future_output_t<F>>)
+          return;
+        else
+          return std::move(p).value();
       }
-      core_->run_until_main_woken();
+      do {
+        core_->run_until_main_woken();
+      } while (!core_->take_main_woken());
     }
   }
 
@@ -88,6 +88,7 @@ class current_thread_executor {
   }
 
   [[nodiscard]] driver& get_driver() noexcept { return *core_->drv(); }
+  [[nodiscard]] detail::scheduler* get_scheduler() const noexcept { return core_; }
 
  private:
   detail::current_thread_core* core_;

@@ -101,7 +101,7 @@ void join_detach(task_header* h) noexcept;
 
 }  // namespace detail
 
-template <class T>
+template <class T = void>
 class [[nodiscard]] join_handle {
  public:
   join_handle() noexcept = default;

@@ -70,7 +70,7 @@ class current_thread_core final : public scheduler {
 
   ~current_thread_core() override;
 
-  void run_task(task_header* t) noexcept;
+  void run_one(task_header* t) noexcept;
   void complete(task_header* t) noexcept;
   void adopt(task_header* t) noexcept;
   bool drain_remote() noexcept;
@@ -81,7 +81,7 @@ class current_thread_core final : public scheduler {
   queue_t ready_;                         // invariant 1
   owned_t owned_;                         // invariant 1
   unsigned since_driver_turn_ = 0;
-  std::atomic<bool> main_woken_{true};
+  std::atomic<bool> main_woken_{false};
 
   std::mutex mutex_;  // invariant 2
   queue_t inject_;

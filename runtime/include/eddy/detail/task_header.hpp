@@ -82,6 +82,7 @@ struct task_header {
   owned_hook_t owned_hook_;
   outcome outcome_ = outcome::none;
   bool output_taken_ = false;
+  std::uint16_t shard_ = 0;  // which owned-task list holds it (multi-thread executor)
   waker join_waker_;  // invariant 4
 
   explicit task_header(const task_vtable* vt) noexcept

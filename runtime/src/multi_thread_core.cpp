@@ -1,0 +1,299 @@
+#include "runtime/src/multi_thread_core.hpp"
+
+#include <thread>
+
+#include "runtime/src/current.hpp"
+#include "runtime/src/task_run.hpp"
+
+namespace eddy::detail {
+
+namespace {
+// The worker this thread is, and the core it belongs to.
+thread_local void* tls_worker_core = nullptr;
+thread_local void* tls_worker = nullptr;
+}  // namespace
+
+multi_thread_core::multi_thread_core(runtime_options opts) : opts_(std::move(opts)) {
+  driver_ = opts_.make_driver ? opts_.make_driver() : make_default_driver();
+  unsigned n = opts_.worker_threads ? opts_.worker_threads : std::thread::hardware_concurrency();
+  if (n == 0) n = 1;
+  for (unsigned i = 0; i < n; ++i) {
+    auto w = std::make_unique<worker>();
+    w->index = i;
+    w->steal_seed = 0x9E3779B97F4A7C15ull * (i + 1);
+    workers_.push_back(std::move(w));
+    shards_.push_back(std::make_unique<shard>());
+  }
+  idle_.reserve(n);
+}
+
+multi_thread_core::~multi_thread_core() = default;
+
+void multi_thread_core::start() {
+  reactor_thread_ = os_thread(opts_.thread_name + "-io", opts_.thread_stack_size,
+                              [this] { reactor_main(); });
+  threads_.reserve(workers_.size());
+  for (auto& w : workers_) {
+    worker* wp = w.get();
+    threads_.emplace_back(opts_.thread_name + "-" + std::to_string(wp->index),
+                          opts_.thread_stack_size, [this, wp] { worker_main(*wp); });
+  }
+}
+
+multi_thread_core::worker* multi_thread_core::current_worker() const noexcept {
+  return tls_worker_core == this ? static_cast<worker*>(tls_worker) : nullptr;
+}
+
+void multi_thread_core::reactor_main() {
+  context_guard guard(this, driver_.get());
+  if (opts_.on_thread_start) opts_.on_thread_start();
+  while (!reactor_stop_.load(std::memory_order_acquire)) driver_->park(std::nullopt);
+  if (opts_.on_thread_stop) opts_.on_thread_stop();
+}
+
+void multi_thread_core::worker_main(worker& w) {
+  context_guard guard(this, driver_.get());
+  tls_worker_core = this;
+  tls_worker = &w;
+  if (opts_.on_thread_start) opts_.on_thread_start();
+  while (!stopping_.load(std::memory_order_acquire)) {
+    task_header* t = nullptr;
+    if (++w.tick % inject_interval == 0) t = pop_inject();
+    if (!t) t = pop_local(w);
+    if (!t) t = pop_inject();
+    if (!t) t = steal(w);
+    if (t) {
+      run(w, t);
+    } else {
+      park(w);
+    }
+  }
+  if (opts_.on_thread_stop) opts_.on_thread_stop();
+  tls_worker_core = nullptr;
+  tls_worker = nullptr;
+}
+
+void multi_thread_core::run(worker& w, task_header* t) noexcept {
+  switch (run_task(t)) {
+    case run_outcome::idle: break;
+    case run_outcome::requeue: push_local(w, t); break;
+    case run_outcome::finished: complete(t); break;
+  }
+}
+
+void multi_thread_core::complete(task_header* t) noexcept {
+  {
+    shard& s = *shards_[t->shard_];
+    std::lock_guard lock(s.mutex);
+    s.tasks.erase(s.tasks.iterator_to(*t));
+  }
+  finish_task(t);
+}
+
+task_header* multi_thread_core::pop_local(worker& w) noexcept {
+  if (w.queued.load(std::memory_order_relaxed) == 0) return nullptr;
+  std::lock_guard lock(w.queue_mutex);
+  if (w.queue.empty()) return nullptr;
+  task_header& t = w.queue.front();
+  w.queue.pop_front();
+  w.queued.store(w.queue.size(), std::memory_order_seq_cst);
+  return &t;
+}
+
+task_header* multi_thread_core::pop_inject() noexcept {
+  if (injected_.load(std::memory_order_relaxed) == 0) return nullptr;
+  std::lock_guard lock(inject_mutex_);
+  if (inject_.empty()) return nullptr;
+  task_header& t = inject_.front();
+  inject_.pop_front();
+  injected_.store(inject_.size(), std::memory_order_seq_cst);
+  return &t;
+}
+
+task_header* multi_thread_core::steal(worker& w) noexcept {
+  const std::size_t n = workers_.size();
+  if (n < 2) return nullptr;
+  // xorshift: start at a different victim each time so thieves spread out.
+  w.steal_seed ^= w.steal_seed << 13;
+  w.steal_seed ^= w.steal_seed >> 7;
+  w.steal_seed ^= w.steal_seed << 17;
+  const std::size_t start = w.steal_seed % n;
+  for (std::size_t k = 0; k < n; ++k) {
+    worker& v = *workers_[(start + k) % n];
+    if (&v == &w || v.queued.load(std::memory_order_relaxed) == 0) continue;
+    queue_t loot;
+    {
+      std::lock_guard lock(v.queue_mutex);
+      std::size_t take = (v.queue.size() + 1) / 2;  // half, at least one
+      while (take-- > 0 && !v.queue.empty()) {
+        task_header& t = v.queue.front();
+        v.queue.pop_front();
+        loot.push_back(t);
+      }
+      v.queued.store(v.queue.size(), std::memory_order_seq_cst);
+    }
+    if (loot.empty()) continue;
+    task_header& first = loot.front();
+    loot.pop_front();
+    if (!loot.empty()) {
+      std::lock_guard lock(w.queue_mutex);
+      w.queue.splice_after(w.queue.last(), loot);
+      w.queued.store(w.queue.size(), std::memory_order_seq_cst);
+    }
+    return &first;
+  }
+  return nullptr;
+}
+
+void multi_thread_core::push_local(worker& w, task_header* t) noexcept {
+  std::size_t len;
+  {
+    std::lock_guard lock(w.queue_mutex);
+    w.queue.push_back(*t);
+    len = w.queue.size();
+    w.queued.store(len, std::memory_order_seq_cst);
+  }
+  // Surplus work: let an idle worker come and steal it (invariant 1).
+  if (len > 1 && idle_count_.load(std::memory_order_seq_cst) > 0) notify_one();
+}
+
+void multi_thread_core::push_inject(task_header* t) noexcept {
+  {
+    std::lock_guard lock(inject_mutex_);
+    if (inject_closed_) return;  // shutting down: the task is being cancelled
+    inject_.push_back(*t);
+    injected_.store(inject_.size(), std::memory_order_seq_cst);
+  }
+  if (idle_count_.load(std::memory_order_seq_cst) > 0) notify_one();
+}
+
+void multi_thread_core::schedule(task_header* t) noexcept {
+  if (worker* w = current_worker()) {
+    push_local(*w, t);
+  } else {
+    push_inject(t);
+  }
+}
+
+void multi_thread_core::spawn(task_header* t) noexcept {
+  ref();  // held by the cell until it is freed
+  t->scheduler_ = this;
+  t->state_.fetch_or(state::scheduled, std::memory_order_relaxed);
+  worker* w = current_worker();
+  t->shard_ = static_cast<std::uint16_t>(w ? w->index : 0);
+  bool accepted = false;
+  {
+    shard& s = *shards_[t->shard_];
+    std::lock_guard lock(s.mutex);
+    if (!closed_) {
+      s.tasks.push_back(*t);
+      accepted = true;
+    }
+  }
+  if (!accepted) {  // the runtime is shutting down: cancelled before it ever runs
+    t->vtable_->cancel(t);
+    finish_task(t);
+    return;
+  }
+  if (w) {
+    push_local(*w, t);
+  } else {
+    push_inject(t);
+  }
+}
+
+bool multi_thread_core::has_work() const noexcept {
+  if (injected_.load(std::memory_order_seq_cst) != 0) return true;
+  for (const auto& w : workers_)
+    if (w->queued.load(std::memory_order_seq_cst) != 0) return true;
+  return false;
+}
+
+void multi_thread_core::notify_one() noexcept {
+  worker* w = nullptr;
+  {
+    std::lock_guard lock(idle_mutex_);
+    if (idle_.empty()) return;
+    w = idle_.back();
+    idle_.pop_back();  // invariant 2
+    idle_count_.store(static_cast<unsigned>(idle_.size()), std::memory_order_seq_cst);
+  }
+  {
+    std::lock_guard lock(w->park_mutex);
+    w->notified = true;
+  }
+  w->park_cv.notify_one();
+}
+
+void multi_thread_core::park(worker& w) noexcept {
+  {
+    std::lock_guard lock(idle_mutex_);
+    idle_.push_back(&w);
+    idle_count_.store(static_cast<unsigned>(idle_.size()), std::memory_order_seq_cst);
+  }
+  // Re-check after announcing (invariant 1): a producer that pushed before it
+  // saw us idle did not notify anyone.
+  if (has_work() || stopping_.load(std::memory_order_acquire)) {
+    bool removed = false;
+    {
+      std::lock_guard lock(idle_mutex_);
+      for (auto it = idle_.begin(); it != idle_.end(); ++it) {
+        if (*it == &w) {
+          idle_.erase(it);
+          removed = true;
+          break;
+        }
+      }
+      idle_count_.store(static_cast<unsigned>(idle_.size()), std::memory_order_seq_cst);
+    }
+    if (removed) return;
+    // Someone already took us off the list and is about to notify: consume it.
+  }
+  std::unique_lock lock(w.park_mutex);
+  w.park_cv.wait(lock, [&] { return w.notified; });
+  w.notified = false;
+}
+
+void multi_thread_core::shutdown() noexcept {
+  stopping_.store(true, std::memory_order_release);
+  for (auto& w : workers_) {
+    {
+      std::lock_guard lock(w->park_mutex);
+      w->notified = true;
+    }
+    w->park_cv.notify_one();
+  }
+  for (auto& t : threads_) t.join();
+  reactor_stop_.store(true, std::memory_order_release);
+  driver_->unpark();
+  reactor_thread_.join();
+
+  // Invariant 4: from here on only this thread touches tasks.
+  context_guard guard(this, driver_.get());
+  for (auto& s : shards_) {
+    std::lock_guard lock(s->mutex);
+    closed_ = true;
+  }
+  {
+    std::lock_guard lock(inject_mutex_);
+    inject_closed_ = true;
+  }
+  // Destroy every frame first, while every cell is alive, then complete them.
+  for (auto& s : shards_)
+    for (task_header& t : s->tasks) t.vtable_->cancel(&t);
+  for (auto& w : workers_) w->queue.clear();
+  {
+    std::lock_guard lock(inject_mutex_);
+    inject_.clear();
+    inject_closed_ = true;  // wakes while tasks finish must not link them anywhere
+  }
+  for (auto& s : shards_) {
+    while (!s->tasks.empty()) {
+      task_header& t = s->tasks.front();
+      s->tasks.pop_front();
+      finish_task(&t);
+    }
+  }
+}
+
+}  // namespace eddy::detail

@@ -1,0 +1,126 @@
+// multi_thread_core.hpp: the scheduler of a multi-thread runtime.
+//
+// Shape: N workers, each with a local FIFO queue; one global injection queue for
+// wakes and spawns from threads that are not workers (the reactor thread, the
+// block_on caller, foreign threads); idle workers steal half of another worker's
+// queue; a worker with nothing to run or steal parks on its own condition
+// variable. A dedicated reactor thread runs driver::park() in a loop: it owns
+// epoll and the timer wheel and only wakes tasks, which land in the injection
+// queue.
+//
+// Invariants:
+//   1. A worker's queue is guarded by its queue_mutex; `queued` mirrors its length
+//      (seq_cst) so an idle worker and a producer never both miss each other:
+//      producers push then read `idle_count_`, parkers increment `idle_count_` then
+//      re-read every `queued` (Dekker; both sides seq_cst).
+//   2. A worker is in idle_ (guarded by idle_mutex_) exactly while it is parked or
+//      about to park; notify_one() removes it before waking it, so one wake never
+//      wakes two workers and a removed worker always returns from park.
+//   3. Each owned-task shard is guarded by its mutex; `closed_` is set under every
+//      shard mutex, so a spawn either lands in a shard before shutdown cancels the
+//      shard or sees closed_ and cancels the task itself.
+//   4. After shutdown() has joined the workers and the reactor thread, only the
+//      destroying thread touches tasks: frames are destroyed there.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include <boost/intrusive/list.hpp>
+#include <boost/intrusive/slist.hpp>
+
+#include <eddy/detail/task_header.hpp>
+#include <eddy/driver.hpp>
+#include <eddy/runtime.hpp>
+
+#include "runtime/src/os_thread.hpp"
+
+namespace eddy::detail {
+
+class multi_thread_core final : public scheduler {
+ public:
+  explicit multi_thread_core(runtime_options opts);
+
+  /// Starts the reactor thread and the workers.
+  void start();
+  void schedule(task_header* t) noexcept override;
+  void spawn(task_header* t) noexcept override;
+  /// Stops the threads, then cancels every task on the calling thread.
+  void shutdown() noexcept;
+
+  [[nodiscard]] driver* drv() const noexcept { return driver_.get(); }
+  [[nodiscard]] unsigned workers() const noexcept { return static_cast<unsigned>(workers_.size()); }
+
+  /// Polls between two looks at the injection queue, so injected tasks are not
+  /// starved by a worker whose local queue never empties.
+  static constexpr unsigned inject_interval = 61;
+
+ private:
+  using queue_t = boost::intrusive::slist<
+      task_header,
+      boost::intrusive::member_hook<task_header, task_header::queue_hook_t,
+                                    &task_header::queue_hook_>,
+      boost::intrusive::cache_last<true>, boost::intrusive::constant_time_size<true>>;
+  using owned_t = boost::intrusive::list<
+      task_header,
+      boost::intrusive::member_hook<task_header, task_header::owned_hook_t,
+                                    &task_header::owned_hook_>,
+      boost::intrusive::constant_time_size<false>>;
+
+  struct worker {
+    unsigned index = 0;
+    std::mutex queue_mutex;  // invariant 1
+    queue_t queue;
+    std::atomic<std::size_t> queued{0};
+    std::mutex park_mutex;
+    std::condition_variable park_cv;
+    bool notified = false;
+    unsigned tick = 0;
+    std::uint64_t steal_seed = 0;
+  };
+  struct shard {
+    std::mutex mutex;  // invariant 3
+    owned_t tasks;
+  };
+
+  ~multi_thread_core() override;
+
+  void worker_main(worker& w);
+  void reactor_main();
+  void run(worker& w, task_header* t) noexcept;
+  void complete(task_header* t) noexcept;
+  task_header* pop_local(worker& w) noexcept;
+  task_header* pop_inject() noexcept;
+  task_header* steal(worker& w) noexcept;
+  void push_local(worker& w, task_header* t) noexcept;
+  void push_inject(task_header* t) noexcept;
+  void notify_one() noexcept;
+  void park(worker& w) noexcept;
+  [[nodiscard]] bool has_work() const noexcept;
+  [[nodiscard]] worker* current_worker() const noexcept;
+
+  runtime_options opts_;
+  std::unique_ptr<driver> driver_;
+  std::vector<std::unique_ptr<worker>> workers_;
+  std::vector<std::unique_ptr<shard>> shards_;
+  std::vector<os_thread> threads_;
+  os_thread reactor_thread_;
+
+  std::mutex inject_mutex_;
+  queue_t inject_;
+  std::atomic<std::size_t> injected_{0};
+  bool inject_closed_ = false;  // guarded by inject_mutex_; set by shutdown()
+
+  std::mutex idle_mutex_;  // invariant 2
+  std::vector<worker*> idle_;
+  std::atomic<unsigned> idle_count_{0};
+
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> reactor_stop_{false};
+  bool closed_ = false;  // invariant 3
+};
+
+}  // namespace eddy::detail

@@ -1,0 +1,225 @@
+// The same behaviour on every runtime flavour (current_thread, multi_thread with
+// 2 workers), then what only the multi-thread runtime promises.
+#include <eddy/runtime.hpp>
+#include <eddy/timer.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace eddy {
+namespace {
+
+struct flavor_param {
+  runtime_flavor flavor;
+  const char* name;
+};
+
+runtime make_runtime(runtime_flavor f) {
+  auto b = f == runtime_flavor::current_thread ? runtime::new_current_thread()
+                                               : runtime::new_multi_thread().worker_threads(2);
+  return b.build();
+}
+
+class RuntimeConformance : public testing::TestWithParam<flavor_param> {
+ protected:
+  runtime rt_ = make_runtime(GetParam().flavor);
+};
+
+task<int> value_after_yield(int v) {
+  co_await yield_now();
+  co_return v;
+}
+
+TEST_P(RuntimeConformance, SpawnManyAndJoinAll) {
+  auto main = []() -> task<long> {
+    std::vector<join_handle<int>> hs;
+    for (int i = 0; i < 10'000; ++i) hs.push_back(spawn(value_after_yield(i)));
+    long sum = 0;
+    for (auto& h : hs) sum += co_await h;
+    co_return sum;
+  };
+  EXPECT_EQ(rt_.block_on(main()), 10'000L * 9'999 / 2);
+}
+
+TEST_P(RuntimeConformance, ExceptionReachesJoinHandle) {
+  auto h = rt_.spawn([]() -> task<int> {
+    co_await yield_now();
+    throw std::runtime_error("worker failed");
+  }());
+  try {
+    rt_.block_on(std::move(h));
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "worker failed");
+  }
+}
+
+struct counted {
+  std::atomic<int>* n;
+  explicit counted(std::atomic<int>* c) : n(c) {}
+  counted(const counted&) = delete;
+  ~counted() { n->fetch_add(1); }
+};
+
+TEST_P(RuntimeConformance, AbortRunsDestructorsAndReportsCancelled) {
+  std::atomic<int> destroyed{0};
+  auto h = rt_.spawn([](std::atomic<int>* d) -> task<int> {
+    counted c(d);
+    co_await sleep_for(std::chrono::hours(1));
+    co_return 0;
+  }(&destroyed));
+  rt_.block_on(sleep_for(std::chrono::milliseconds(1)));  // let it start sleeping
+  h.abort();
+  bool cancelled = false;
+  try {
+    rt_.block_on(std::move(h));
+  } catch (const task_cancelled&) {
+    cancelled = true;
+  }
+  EXPECT_TRUE(cancelled);
+  EXPECT_EQ(destroyed.load(), 1);
+}
+
+TEST_P(RuntimeConformance, SleepCompletesOnTheRuntimesTimer) {
+  auto t0 = std::chrono::steady_clock::now();
+  int v = rt_.block_on(rt_.spawn([]() -> task<int> {
+    co_await sleep_for(std::chrono::milliseconds(20));
+    co_return 5;
+  }()));
+  EXPECT_EQ(v, 5);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(20));
+}
+
+TEST_P(RuntimeConformance, SpawnThroughHandleFromForeignThread) {
+  runtime_handle h = rt_.handle();
+  join_handle<int> jh;
+  std::thread t([&] { jh = h.spawn(value_after_yield(3)); });
+  t.join();
+  EXPECT_EQ(rt_.block_on(std::move(jh)), 3);
+}
+
+// Eight threads wake one task 1,000,000 times in all: none is lost (the task sees
+// the final count), and the task is never polled by two threads at once.
+TEST_P(RuntimeConformance, EightThreadsMillionWakesLoseNone) {
+  constexpr int threads = 8;
+  constexpr int per_thread = 125'000;
+  struct shared_state {
+    std::atomic<int> produced{0};
+    std::atomic<int> in_poll{0};
+    std::atomic<int> overlaps{0};
+    std::atomic<bool> published{false};
+    waker w;
+  } st;
+  struct until_all {
+    shared_state* st;
+    polled<int> poll(context& cx) {
+      if (st->in_poll.fetch_add(1) != 0) st->overlaps.fetch_add(1);
+      if (!st->published.load()) {
+        st->w = cx.waker();
+        st->published.store(true);
+      }
+      int seen = st->produced.load(std::memory_order_acquire);
+      st->in_poll.fetch_sub(1);
+      if (seen == threads * per_thread) return seen;
+      return pending;
+    }
+  };
+  auto h = rt_.spawn([](shared_state* s) -> task<int> { co_return co_await until_all{s}; }(&st));
+  std::vector<std::thread> ws;
+  for (int i = 0; i < threads; ++i) {
+    ws.emplace_back([&st] {
+      while (!st.published.load()) std::this_thread::yield();
+      waker w = st.w;
+      for (int j = 0; j < per_thread; ++j) {
+        st.produced.fetch_add(1, std::memory_order_release);
+        w.wake_by_ref();
+      }
+    });
+  }
+  int seen = rt_.block_on(std::move(h));
+  for (auto& t : ws) t.join();
+  st.w.reset();
+  EXPECT_EQ(seen, threads * per_thread);
+  EXPECT_EQ(st.overlaps.load(), 0);
+}
+
+TEST_P(RuntimeConformance, DestroyWithPendingTasksRunsTheirDestructors) {
+  std::atomic<int> destroyed{0};
+  {
+    runtime rt = make_runtime(GetParam().flavor);
+    for (int i = 0; i < 100; ++i) {
+      rt.spawn([](std::atomic<int>* d) -> task<> {
+          counted c(d);
+          co_await sleep_for(std::chrono::hours(1));
+        }(&destroyed))
+          .detach();
+    }
+    rt.block_on(sleep_for(std::chrono::milliseconds(5)));
+  }
+  EXPECT_EQ(destroyed.load(), 100);
+}
+
+INSTANTIATE_TEST_SUITE_P(Flavors, RuntimeConformance,
+                         testing::Values(flavor_param{runtime_flavor::current_thread, "current"},
+                                         flavor_param{runtime_flavor::multi_thread, "multi"}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(MultiThreadRuntime, WorkStealingSpreadsTasksOverWorkers) {
+  runtime rt = runtime::new_multi_thread().worker_threads(2).build();
+  std::mutex m;
+  std::set<std::thread::id> seen;
+  // One task spawns 100,000 tasks on its own worker's queue; idle workers steal.
+  auto spawner = [&]() -> task<> {
+    std::vector<join_handle<>> hs;
+    hs.reserve(100'000);
+    for (int i = 0; i < 100'000; ++i) {
+      hs.push_back(spawn([](std::mutex* mu, std::set<std::thread::id>* s) -> task<> {
+        volatile int spin = 0;
+        for (int k = 0; k < 200; ++k) spin = spin + k;  // a little work per task
+        std::lock_guard lock(*mu);
+        s->insert(std::this_thread::get_id());
+        co_return;
+      }(&m, &seen)));
+    }
+    for (auto& h : hs) co_await h;
+  };
+  rt.block_on(rt.spawn(spawner()));
+  EXPECT_EQ(seen.size(), 2u);
+}
+
+TEST(MultiThreadRuntime, ThreadHooksRunOnEveryThread) {
+  std::atomic<int> started{0}, stopped{0};
+  {
+    runtime rt = runtime::new_multi_thread()
+                     .worker_threads(3)
+                     .thread_name("hooked")
+                     .on_thread_start([&] { started++; })
+                     .on_thread_stop([&] { stopped++; })
+                     .build();
+    EXPECT_EQ(rt.workers(), 3u);
+    EXPECT_EQ(rt.block_on(value_after_yield(1)), 1);
+  }
+  // Three workers and the reactor thread, all joined by the destructor.
+  EXPECT_EQ(started.load(), 4);
+  EXPECT_EQ(stopped.load(), 4);
+}
+
+TEST(MultiThreadRuntime, PingPongAcrossWorkersThroughJoinHandles) {
+  runtime rt = runtime::new_multi_thread().worker_threads(2).build();
+  auto main = []() -> task<int> {
+    int v = 0;
+    for (int i = 0; i < 2'000; ++i) v = co_await spawn(value_after_yield(v + 1));
+    co_return v;
+  };
+  EXPECT_EQ(rt.block_on(rt.spawn(main())), 2'000);
+}
+
+}  // namespace
+}  // namespace eddy
