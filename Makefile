@@ -3,7 +3,7 @@
 JOBS ?= $(shell nproc)
 PORT ?= 8080
 
-.PHONY: all deps test run asan tsan release clean format bench
+.PHONY: all deps test run asan tsan release clean format bench fuzz
 
 all: test
 
@@ -33,6 +33,11 @@ tsan: deps
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan -j $(JOBS)
 	ctest --preset tsan -j $(JOBS)
+
+# Fuzz the HTTP request handling (clang 14 + libFuzzer) for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	tests/net/http/fuzz/run.sh $(FUZZ_SECONDS)
 
 format:
 	git ls-files '*.hpp' '*.cpp' '*.h' | xargs clang-format -i
