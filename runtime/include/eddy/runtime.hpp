@@ -34,6 +34,7 @@
 #include <eddy/join_handle.hpp>
 #include <eddy/polled.hpp>
 #include <eddy/result.hpp>
+#include <eddy/spawn_blocking.hpp>
 #include <eddy/task.hpp>
 #include <eddy/waker.hpp>
 #include <eddy/yield_now.hpp>
