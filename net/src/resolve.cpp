@@ -2,10 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
-#include <mutex>
-#include <optional>
 #include <system_error>
-#include <thread>
 
 #include <netdb.h>
 #include <sys/socket.h>
@@ -16,15 +13,6 @@
 
 namespace eddy::net {
 namespace detail {
-
-// Shared by the future and the lookup thread; whichever lets go last frees it.
-struct resolve_state {
-  std::mutex mutex;
-  std::optional<result<std::vector<address>>> done;  // guarded by mutex
-  waker waiter;                                      // guarded by mutex
-};
-
-namespace {
 
 result<std::vector<address>> lookup(const std::string& host, std::uint16_t port) {
   addrinfo hints{};
@@ -48,40 +36,23 @@ result<std::vector<address>> lookup(const std::string& host, std::uint16_t port)
   return out;
 }
 
-}  // namespace
 }  // namespace detail
 
 polled<result<std::vector<address>>> resolve_future::poll(context& cx) {
-  if (!state_) {
-    // An IP literal needs no thread.
+  if (!job_) {
+    // An IP literal needs no lookup.
     if (auto a = address::parse_ip(host_, port_))
       return result<std::vector<address>>(std::vector{*a});
     try {
-      state_ = std::make_shared<detail::resolve_state>();
-      state_->waiter = cx.waker();
-      std::thread([state = state_, host = host_, port = port_] {
-        auto r = detail::lookup(host, port);
-        waker w;
-        {
-          std::lock_guard lock(state->mutex);
-          state->done.emplace(std::move(r));
-          w = std::move(state->waiter);
-        }
-        std::move(w).wake();
-      }).detach();
+      job_.emplace(
+          spawn_blocking([host = host_, port = port_] { return detail::lookup(host, port); }));
     } catch (const std::system_error& e) {
-      state_.reset();
       return result<std::vector<address>>(e.code());
     } catch (const std::bad_alloc&) {
-      state_.reset();
       return result<std::vector<address>>(std::make_error_code(std::errc::not_enough_memory));
     }
-    return pending;
   }
-  std::lock_guard lock(state_->mutex);
-  if (state_->done) return std::move(*state_->done);
-  if (!state_->waiter.will_wake(cx.waker())) state_->waiter = cx.waker();
-  return pending;
+  return job_->poll(cx);
 }
 
 }  // namespace eddy::net

@@ -2,14 +2,13 @@
 //
 //   auto addrs = co_await eddy::net::resolve("localhost", 8080);
 //
-// Each lookup runs on its own short-lived std::thread for now.
-// TODO(issue 3): run it on the runtime's blocking pool once that exists.
-// Dropping the future before it completes is safe: the lookup finishes in the
-// background and its result is discarded.
+// Each lookup runs on the blocking pool (spawn_blocking); an IP literal is
+// parsed in place. Dropping the future before it completes is safe: the lookup
+// finishes in the background and its result is discarded.
 #pragma once
 
 #include <cstdint>
-#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,12 +16,14 @@
 #include <eddy/net/address.hpp>
 #include <eddy/polled.hpp>
 #include <eddy/result.hpp>
+#include <eddy/spawn_blocking.hpp>
 
 namespace eddy::net {
 
 namespace detail {
-struct resolve_state;
-}
+/// getaddrinfo, blocking: runs on the blocking pool.
+result<std::vector<address>> lookup(const std::string& host, std::uint16_t port);
+}  // namespace detail
 
 /// Completes with every address of `host` (IPv4 and IPv6, in getaddrinfo's
 /// preference order, duplicates removed) with `port` set, or an error of
@@ -35,7 +36,7 @@ class resolve_future {
  private:
   std::string host_;
   std::uint16_t port_;
-  std::shared_ptr<detail::resolve_state> state_;
+  std::optional<blocking_handle<result<std::vector<address>>>> job_;
 };
 
 [[nodiscard]] inline resolve_future resolve(std::string host, std::uint16_t port) {
