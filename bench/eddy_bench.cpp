@@ -19,8 +19,10 @@ struct entry {
 constexpr entry benches[] = {
     {"spawn_join", 1'000'000, &eddy::bench::spawn_join},
     {"yield", 10'000'000, &eddy::bench::yield},
+    {"ping_pong", 1'000'000, &eddy::bench::ping_pong},
     {"timer", 1'000'000, &eddy::bench::timer},
     {"many_sleepers", 1'000'000, &eddy::bench::many_sleepers},
+    {"cross_thread_wake", 100'000, &eddy::bench::cross_thread_wake},
 };
 
 int usage() {

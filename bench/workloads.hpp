@@ -13,7 +13,13 @@
 #include <optional>
 #include <string>
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include <eddy/runtime.hpp>
+#include <eddy/sync/mpsc.hpp>
+#include <eddy/sync/oneshot.hpp>
 #include <eddy/timer.hpp>
 
 namespace eddy::bench {
@@ -164,6 +170,83 @@ inline task<std::int64_t> many_sleepers(std::uint64_t n) {
           " rss_before_kb=" + std::to_string(rss0) + " hwm_kb=" + std::to_string(hwm) +
           " bytes_per_task=" + std::to_string(double(hwm - rss0) * 1024.0 / double(n));
   co_return wall;
+}
+
+/// ping_pong: two tasks, two bounded(1) channels; one round trip = two hops.
+inline task<std::int64_t> ping_pong(std::uint64_t n) {
+  auto [tx1, rx1] = sync::mpsc::channel<std::uint64_t>(1);
+  auto [tx2, rx2] = sync::mpsc::channel<std::uint64_t>(1);
+  auto ponger = spawn([](sync::mpsc::receiver<std::uint64_t> rx,
+                         sync::mpsc::sender<std::uint64_t> tx) -> task<> {
+    while (auto v = co_await rx.recv()) {
+      if (!co_await tx.send(*v + 1)) break;
+    }
+  }(std::move(rx1), std::move(tx2)));
+  std::uint64_t v = 0;
+  for (int i = 0; i < 10'000; ++i) {
+    (void)co_await tx1.send(v);
+    v = *co_await rx2.recv();
+  }
+  auto t0 = clock::now();
+  for (std::uint64_t i = 0; i < n; ++i) {
+    (void)co_await tx1.send(v);
+    v = *co_await rx2.recv();
+  }
+  std::int64_t ns = elapsed_ns(t0);
+  consume(v);
+  { auto closing = std::move(tx1); }
+  co_await ponger;
+  co_return ns;
+}
+
+/// A mutex + condvar mailbox to a plain std::thread (the same blocking handoff
+/// as the peers' harness: the thread sleeps in the kernel, no spinning).
+struct mailbox {
+  std::mutex m;
+  std::condition_variable cv;
+  std::optional<sync::oneshot::sender<std::uint64_t>> slot;
+  bool stop = false;
+};
+
+/// cross_thread_wake: the task hands a oneshot sender to the thread and awaits
+/// the receiver; the thread sends from outside the runtime.
+inline task<std::int64_t> cross_thread_wake(std::uint64_t n) {
+  mailbox mb;
+  std::thread replier([&mb] {
+    std::uint64_t k = 0;
+    for (;;) {
+      std::optional<sync::oneshot::sender<std::uint64_t>> tx;
+      {
+        std::unique_lock lock(mb.m);
+        mb.cv.wait(lock, [&] { return mb.slot || mb.stop; });
+        if (!mb.slot) return;
+        tx = std::move(mb.slot);
+        mb.slot.reset();
+      }
+      (void)tx->send(k++);
+    }
+  });
+  auto round_trip = [&mb]() -> task<std::uint64_t> {
+    auto [tx, rx] = sync::oneshot::channel<std::uint64_t>();
+    {
+      std::lock_guard lock(mb.m);
+      mb.slot.emplace(std::move(tx));
+    }
+    mb.cv.notify_one();
+    auto r = co_await rx;
+    co_return r ? *r : 0;
+  };
+  for (int i = 0; i < 1'000; ++i) consume(co_await round_trip());
+  auto t0 = clock::now();
+  for (std::uint64_t i = 0; i < n; ++i) consume(co_await round_trip());
+  std::int64_t ns = elapsed_ns(t0);
+  {
+    std::lock_guard lock(mb.m);
+    mb.stop = true;
+  }
+  mb.cv.notify_one();
+  replier.join();
+  co_return ns;
 }
 
 /// Runs `bench(n)` inside a spawned task (as the peers do) on a current-thread
