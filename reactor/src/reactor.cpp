@@ -40,9 +40,14 @@ std::size_t reactor_impl::turn(std::optional<std::chrono::nanoseconds> timeout) 
   std::size_t dispatched = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (events_[i].token == notify_token) {
-      // invariant 3: clear the flag before draining, so a later unpark() writes again.
-      notified_.store(false, std::memory_order_release);
+      // invariant 3: drain, then clear. Clearing first lost wake-ups: an unpark()
+      // between the clear and the drain wrote the eventfd, the drain swallowed
+      // that write, and notified_ stayed true with the eventfd empty, so every
+      // later unpark() skipped its write and the driving thread slept on. An
+      // unpark() between the drain and the clear is absorbed by this turn, which
+      // is about to return anyway.
       backend_.drain_notify();
+      notified_.store(false, std::memory_order_release);
       continue;
     }
     if (dispatch(events_[i].token, events_[i].ready)) ++dispatched;

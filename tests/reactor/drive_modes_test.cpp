@@ -2,6 +2,7 @@
 // (park/turn, as the current-thread executor does) and by run() on a dedicated
 // thread (the multi-thread runtime's shape), plus unpark() from other threads.
 #include <gtest/gtest.h>
+#include <atomic>
 #include <eddy/reactor/reactor.hpp>
 
 #include <chrono>
@@ -169,6 +170,35 @@ TEST(Unpark, ManyUnparksCoalesceAndRearm) {
   r.turn(10s);
   // The flag was consumed: a zero-timeout turn does not block, and a later
   // unpark still interrupts a long wait.
+  r.turn(0ns);
+  std::thread t([&] { r.unpark(); });
+  const auto start = std::chrono::steady_clock::now();
+  r.turn(10s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  t.join();
+}
+
+// Regression: the turn cleared notified_ before draining the eventfd, so an
+// unpark() in between was swallowed and every later unpark() skipped its write;
+// a multi-thread runtime's reactor thread then slept for an hour with a 5 ms
+// timer due. Unparks racing turns must never leave a wait that nothing ends.
+TEST(Unpark, RacingUnparksNeverStrandALaterWait) {
+  reactor r;
+  std::atomic<bool> stop{false};
+  std::thread spammer([&] {
+    while (!stop.load(std::memory_order_relaxed)) r.unpark();
+  });
+  auto longest = std::chrono::nanoseconds::zero();
+  for (int i = 0; i < 50'000; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    r.turn(10s);  // the spammer's next unpark ends it
+    longest = std::max(longest, std::chrono::steady_clock::now() - start);
+    if (longest > 5s) break;
+  }
+  stop.store(true);
+  spammer.join();
+  EXPECT_LT(longest, 5s);
+  // And one last unpark still interrupts a long wait.
   r.turn(0ns);
   std::thread t([&] { r.unpark(); });
   const auto start = std::chrono::steady_clock::now();
