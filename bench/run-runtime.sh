@@ -19,7 +19,7 @@ REPS="${REPS:-3}"
 CALLGRIND="${CALLGRIND:-1}"
 LOCK="${BENCH_LOCK:-/tmp/bench.lock}"
 read -r -a BENCHES <<<"${BENCHES:-spawn_join yield ping_pong timer many_sleepers cross_thread_wake}"
-read -r -a PEERS <<<"${PEERS:-eddy-ct tokio-ct tokio-mt2 asio-post-ioex}"
+read -r -a PEERS <<<"${PEERS:-eddy-ct tokio-ct eddy-mt2 tokio-mt2 asio-post-ioex}"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="${OUT:-$HERE/results/runtime-$stamp}"
 mkdir -p "$(dirname "$OUT")"
@@ -31,6 +31,7 @@ RAW="$OUT.raw"
 cmd() {  # peer -> command prefix
   case "$1" in
     eddy-ct) echo "$EDDY ct" ;;
+    eddy-mt2) echo "$EDDY mt" ;;
     tokio-ct) echo "$PEERS_DIR/bin/tokio_bench ct" ;;
     tokio-mt2) echo "$PEERS_DIR/bin/tokio_bench mt" ;;
     asio-post-ioex) echo "$PEERS_DIR/bin/asio_bench_ioex post" ;;
@@ -102,8 +103,8 @@ for line in open(raw):
 def fmt(v): return f"{v:,.0f}" if v >= 100 else f"{v:.1f}"
 print(open(raw).readline().strip('# \n'))
 print()
-print('| benchmark | ' + ' | '.join(peers) + ' | eddy ÷ tokio-ct |')
-print('|---|' + '---|' * (len(peers) + 1))
+print('| benchmark | ' + ' | '.join(peers) + ' | eddy-ct ÷ tokio-ct | eddy-mt2 ÷ tokio-mt2 |')
+print('|---|' + '---|' * (len(peers) + 2))
 for b in benches:
     row, med = [], {}
     for p in peers:
@@ -111,8 +112,8 @@ for b in benches:
         if not v: row.append('n/a'); continue
         med[p] = statistics.median(v)
         row.append(f"{fmt(med[p])} ({fmt(min(v))}–{fmt(max(v))})")
-    ratio = f"{med['eddy-ct'] / med['tokio-ct']:.2f}" if 'eddy-ct' in med and 'tokio-ct' in med else 'n/a'
-    print(f'| {b} ns/op | ' + ' | '.join(row) + f' | {ratio} |')
+    def r(a, b): return f"{med[a] / med[b]:.2f}" if a in med and b in med else 'n/a'
+    print(f'| {b} ns/op | ' + ' | '.join(row) + f" | {r('eddy-ct', 'tokio-ct')} | {r('eddy-mt2', 'tokio-mt2')} |")
 print()
 print('| benchmark | ' + ' | '.join(p for p in peers if not p.endswith('mt2')) + ' | eddy ÷ tokio-ct |')
 print('|---|' + '---|' * (len([p for p in peers if not p.endswith('mt2')]) + 1))

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -133,13 +134,21 @@ inline task<std::int64_t> timer(std::uint64_t n) {
 }
 
 /// Counts finished sleepers; the last one wakes the waiting benchmark task.
+/// Thread-safe (sleepers may finish on any worker); only the last one locks.
 struct countdown {
-  std::uint64_t remaining;
+  std::atomic<std::uint64_t> remaining;
+  std::mutex m;
   waker waiter;
+  void done_one() {
+    if (remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    std::lock_guard lock(m);
+    waiter.wake_by_ref();
+  }
   struct wait_future {
     countdown* c;
     polled<void> poll(context& cx) {
-      if (c->remaining == 0) return ready();
+      std::lock_guard lock(c->m);
+      if (c->remaining.load(std::memory_order_acquire) == 0) return ready();
       c->waiter = cx.waker();
       return pending;
     }
@@ -148,13 +157,14 @@ struct countdown {
 
 inline task<> sleeper(std::chrono::milliseconds d, countdown* c) {
   co_await sleep_for(d);
-  if (--c->remaining == 0) c->waiter.wake_by_ref();
+  c->done_one();
 }
 
 /// many_sleepers: spawn n tasks that each sleep 0-1000 ms then count down; the
 /// memory figure is the peak RSS growth per task.
 inline task<std::int64_t> many_sleepers(std::uint64_t n) {
-  countdown c{n, {}};
+  countdown c;
+  c.remaining = n;
   rng r(2);
   long rss0 = proc_status_kb("VmRSS");
   auto t0 = clock::now();
@@ -255,6 +265,13 @@ template <class Bench>
 std::int64_t run_current_thread(Bench bench, std::uint64_t n) {
   current_thread_executor ex;
   return ex.block_on(ex.spawn(bench(n)));
+}
+
+/// The same on a multi-thread runtime with `workers` workers.
+template <class Bench>
+std::int64_t run_multi_thread(Bench bench, std::uint64_t n, unsigned workers = 2) {
+  runtime rt = runtime::new_multi_thread().worker_threads(workers).build();
+  return rt.block_on(rt.spawn(bench(n)));
 }
 
 }  // namespace eddy::bench
