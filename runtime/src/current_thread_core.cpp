@@ -29,14 +29,14 @@ raw_waker main_clone(void* p) {
 
 scheduler* current_scheduler() noexcept { return tls_context.executor; }
 
-block_on_scope::block_on_scope(current_thread_core* core)
-    : saved_scheduler_(tls_context.executor), saved_driver_(tls_context.drv) {
-  if (saved_scheduler_ == core)
-    throw std::logic_error("eddy: block_on called from inside a task of the same executor");
-  tls_context = {core, core->drv()};
+enter_scope::enter_scope(scheduler* s, driver* d)
+    : saved_s_(tls_context.executor), saved_d_(tls_context.drv) {
+  if (saved_s_ == s)
+    throw std::logic_error("eddy: block_on called from inside a task of the same runtime");
+  tls_context = {s, d};
 }
 
-block_on_scope::~block_on_scope() { tls_context = {saved_scheduler_, saved_driver_}; }
+enter_scope::~enter_scope() { tls_context = {saved_s_, saved_d_}; }
 
 current_thread_core::current_thread_core(std::unique_ptr<driver> drv) : driver_(std::move(drv)) {}
 

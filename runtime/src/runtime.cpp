@@ -65,12 +65,6 @@ void thread_notifier::wait() noexcept {
   cv_.wait(lock, [&] { return notified_.load(std::memory_order_acquire); });
 }
 
-enter_scope::enter_scope(scheduler* s, driver* d) noexcept
-    : saved_s_(tls_context.executor), saved_d_(tls_context.drv) {
-  tls_context = {s, d};
-}
-enter_scope::~enter_scope() { tls_context = {saved_s_, saved_d_}; }
-
 }  // namespace detail
 
 runtime::runtime(runtime_options opts) : flavor_(opts.flavor) {

@@ -166,6 +166,19 @@ TEST_P(RuntimeConformance, DestroyWithPendingTasksRunsTheirDestructors) {
   EXPECT_EQ(destroyed.load(), 100);
 }
 
+TEST_P(RuntimeConformance, BlockOnInsideOwnRuntimeIsAnError) {
+  runtime* rt = &rt_;
+  bool threw = rt_.block_on(rt_.spawn([](runtime* r) -> task<bool> {
+    try {
+      r->block_on(value_after_yield(1));
+    } catch (const std::logic_error&) {
+      co_return true;
+    }
+    co_return false;
+  }(rt)));
+  EXPECT_TRUE(threw);
+}
+
 INSTANTIATE_TEST_SUITE_P(Flavors, RuntimeConformance,
                          testing::Values(flavor_param{runtime_flavor::current_thread, "current"},
                                          flavor_param{runtime_flavor::multi_thread, "multi"}),

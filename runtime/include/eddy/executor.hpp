@@ -28,17 +28,20 @@ namespace detail {
 /// The scheduler whose block_on runs on this thread, or nullptr.
 scheduler* current_scheduler() noexcept;
 
-/// Installs the thread context (scheduler, driver) for one block_on.
-class block_on_scope {
+/// Installs `s` and `d` as the thread's runtime context for a block_on, and
+/// restores the previous one after (block_on of another runtime nests). Throws
+/// std::logic_error when this thread already runs a task of `s`: blocking inside
+/// its own executor would deadlock it.
+class enter_scope {
  public:
-  explicit block_on_scope(current_thread_core* core);
-  ~block_on_scope();
-  block_on_scope(const block_on_scope&) = delete;
-  block_on_scope& operator=(const block_on_scope&) = delete;
+  enter_scope(scheduler* s, driver* d);
+  ~enter_scope();
+  enter_scope(const enter_scope&) = delete;
+  enter_scope& operator=(const enter_scope&) = delete;
 
  private:
-  scheduler* saved_scheduler_;
-  driver* saved_driver_;
+  scheduler* saved_s_;
+  driver* saved_d_;
 };
 }  // namespace detail
 
@@ -58,7 +61,7 @@ class current_thread_executor {
   /// std::logic_error if called from inside a task of this executor.
   template <future F>
   future_output_t<F> block_on(F&& f) {
-    detail::block_on_scope scope(core_);
+    detail::enter_scope scope(core_, core_->drv());
     waker main(core_->borrowed_main_waker());
     struct release_guard {
       waker& w;

@@ -92,18 +92,6 @@ class thread_notifier {
   std::condition_variable cv_;
 };
 
-/// Installs scheduler and driver as the thread's runtime context for a scope.
-class enter_scope {
- public:
-  enter_scope(scheduler* s, driver* d) noexcept;
-  ~enter_scope();
-  enter_scope(const enter_scope&) = delete;
-  enter_scope& operator=(const enter_scope&) = delete;
-
- private:
-  scheduler* saved_s_;
-  driver* saved_d_;
-};
 }  // namespace detail
 
 class runtime;
