@@ -72,12 +72,19 @@ struct read_outcome {
 
 /// One read into the codec's free space, racing the connection's deadline and
 /// (between requests) the server's shutdown.
+///
+/// The deadline timer is the connection's, armed lazily: it may be armed for an
+/// earlier time than `deadline` (a keep-alive deadline only ever moves later, so
+/// most reads keep the timer as it is instead of cancelling and re-inserting it
+/// in the wheel per request); when it fires early it is re-armed for the real
+/// deadline. It is never armed later than `deadline`.
 struct server::read_future {
   server* srv;
   detail::connection_slot* slot;
   tcp_stream* stream;
   std::span<char> space;
-  sleep_future sleep;
+  sleep_future* timer;
+  timer::clock::time_point deadline;
   bool idle;
 
   polled<read_outcome> poll(context& cx) {
@@ -90,8 +97,12 @@ struct server::read_future {
     if (idle && srv->stopping_) return read_outcome{read_kind::stopped};
     slot->idle_wait = idle;
     if (!slot->reader.will_wake(cx.waker())) slot->reader = cx.waker();
-    if (sleep.poll(cx).is_ready()) return read_outcome{read_kind::timed_out};
-    return pending;
+    if (timer->deadline() > deadline) timer->reset(deadline);
+    if (timer->poll(cx).is_pending()) return pending;
+    if (timer->deadline() >= deadline) return read_outcome{read_kind::timed_out};
+    timer->reset(deadline);  // fired early (invariant above): wait for the real one
+    if (timer->poll(cx).is_pending()) return pending;
+    return read_outcome{read_kind::timed_out};
   }
 };
 
@@ -159,6 +170,7 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
   (void)stream.set_nodelay(true);
   server_codec codec(settings_.codec);
   output_buffer out;
+  sleep_future deadline_timer{timer::clock::time_point::max()};
   bool request_started = false;
   timer::clock::time_point request_deadline{};
   enum class ending { none, close, error, timeout };
@@ -254,7 +266,7 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
       deadline = request_deadline;
     }
     const auto r =
-        co_await read_future{this, slot, &stream, codec.prepare(), sleep_future(deadline), idle};
+        co_await read_future{this, slot, &stream, codec.prepare(), &deadline_timer, deadline, idle};
     slot->idle_wait = false;
     switch (r.kind) {
       case read_kind::data:
@@ -292,8 +304,8 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
   const auto linger_end = timer::deadline_after(settings_.linger_timeout);
   std::size_t drained = 0;
   while (drained < max_linger_bytes) {
-    const auto r =
-        co_await read_future{this, slot, &stream, codec.prepare(), sleep_future(linger_end), false};
+    const auto r = co_await read_future{this,       slot, &stream, codec.prepare(), &deadline_timer,
+                                        linger_end, false};
     if (r.kind != read_kind::data || r.n == 0) break;
     drained += r.n;
   }
