@@ -96,10 +96,17 @@ struct shared {
       next = oldest();
       return recv_result<T>::make_lagged(missed);
     }
-    slot& s = at(next++);
-    if (--s.readers != 0) return recv_result<T>(*s.value);
+    slot& s = at(next);
+    if (s.readers != 1) {
+      recv_result<T> r(*s.value);  // a throwing copy leaves this receiver where it was
+      --s.readers;
+      ++next;
+      return r;
+    }
     recv_result<T> r(std::move(*s.value));
     s.value.reset();
+    s.readers = 0;
+    ++next;
     return r;
   }
 
@@ -136,7 +143,7 @@ class [[nodiscard]] recv_future {
   recv_future(recv_future&& o) noexcept : rx_(o.rx_) {}
   recv_future& operator=(recv_future&&) = delete;
   ~recv_future() {
-    if (!node_.w) return;  // not queued
+    if (!queued_) return;
     waker old;
     detail::lock_guard lk(rx_->s_->lock);
     if (node_.is_linked()) node_.unlink();
@@ -151,16 +158,19 @@ class [[nodiscard]] recv_future {
     if (r.has_value() || r.error() != errc::empty) {
       if (node_.is_linked()) node_.unlink();
       old = std::move(node_.w);
+      queued_ = false;
       return r;
     }
     old = sync::detail::update_waker(node_.w, cx);
     if (!node_.is_linked()) s->waiters.push_back(node_);
+    queued_ = true;
     return pending;
   }
 
  private:
   receiver<T>* rx_;
   sync::detail::waiter_base node_;
+  bool queued_ = false;  // node_ may be linked or hold a waker; only we touch it
 };
 
 template <class T>

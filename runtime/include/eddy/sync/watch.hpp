@@ -161,7 +161,7 @@ class [[nodiscard]] changed_future {
   changed_future(changed_future&& o) noexcept : rx_(o.rx_) {}
   changed_future& operator=(changed_future&&) = delete;
   ~changed_future() {
-    if (!node_.w) return;  // never queued, or already done
+    if (!queued_) return;
     waker old;
     detail::lock_guard lk(rx_->s_->lock);
     if (node_.is_linked()) node_.unlink();
@@ -174,32 +174,39 @@ class [[nodiscard]] changed_future {
     waker old;
     detail::lock_guard lk(s->lock);
     if (rx_->take_change()) {  // invariant 1
-      if (node_.is_linked()) node_.unlink();
-      old = std::move(node_.w);
+      dequeue_locked(old);
       return result<void>{};
     }
     if (s->closed) {
-      if (node_.is_linked()) node_.unlink();
-      old = std::move(node_.w);
+      dequeue_locked(old);
       return result<void>(errc::closed);
     }
     old = sync::detail::update_waker(node_.w, cx);
     if (!node_.is_linked()) s->waiters.push_back(node_);
+    queued_ = true;
     return pending;
   }
 
  private:
   polled<result<void>> done() {
-    if (node_.w) {  // queued earlier
+    if (queued_) {
       waker old;
       detail::lock_guard lk(rx_->s_->lock);
-      if (node_.is_linked()) node_.unlink();
-      old = std::move(node_.w);
+      dequeue_locked(old);
     }
     return result<void>{};
   }
+  void dequeue_locked(waker& old) noexcept {
+    if (node_.is_linked()) node_.unlink();
+    old = std::move(node_.w);
+    queued_ = false;
+  }
+
   receiver<T>* rx_;
   sync::detail::waiter_base node_;
+  // Set while node_ may be linked or hold a waker. Only this future touches it
+  // (a notifier moves node_.w out under the lock, so node_.w is no such flag).
+  bool queued_ = false;
 };
 
 template <class T>
