@@ -263,7 +263,7 @@ TEST(Mpsc, PingPongAcrossThreads) {
   auto [atx, arx] = mpsc::channel<int>(1);
   auto [btx, brx] = mpsc::channel<int>(1);
   std::thread other(
-      [btx = std::move(btx), &arx]() mutable { block_on(pong(std::move(btx), arx)); });
+      [btx = std::move(btx), &in = arx]() mutable { block_on(pong(std::move(btx), in)); });
   block_on([](mpsc::sender<int> atx, mpsc::receiver<int>& brx) -> task<> {
     co_await ping(std::move(atx), brx, 20000);
   }(std::move(atx), brx));
