@@ -15,9 +15,9 @@ void run(benchmark::State& state) {
     state.SetIterationTime(static_cast<double>(ns) * 1e-9);
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
-  state.counters["ns_per_op"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * state.range(0)),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_op"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * state.range(0)),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   state.counters["ns_per_op"] = state.counters["ns_per_op"].value * 1e9;
 }
 

@@ -186,12 +186,12 @@ inline task<std::int64_t> many_sleepers(std::uint64_t n) {
 inline task<std::int64_t> ping_pong(std::uint64_t n) {
   auto [tx1, rx1] = sync::mpsc::channel<std::uint64_t>(1);
   auto [tx2, rx2] = sync::mpsc::channel<std::uint64_t>(1);
-  auto ponger = spawn([](sync::mpsc::receiver<std::uint64_t> rx,
-                         sync::mpsc::sender<std::uint64_t> tx) -> task<> {
-    while (auto v = co_await rx.recv()) {
-      if (!co_await tx.send(*v + 1)) break;
-    }
-  }(std::move(rx1), std::move(tx2)));
+  auto ponger = spawn(
+      [](sync::mpsc::receiver<std::uint64_t> rx, sync::mpsc::sender<std::uint64_t> tx) -> task<> {
+        while (auto v = co_await rx.recv()) {
+          if (!co_await tx.send(*v + 1)) break;
+        }
+      }(std::move(rx1), std::move(tx2)));
   std::uint64_t v = 0;
   for (int i = 0; i < 10'000; ++i) {
     (void)co_await tx1.send(v);

@@ -57,8 +57,8 @@ eddy::task<int> wait_twice() {
   auto t0 = std::chrono::steady_clock::now();
   co_await timer_future(100ms);
   co_await timer_future(50ms);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - t0);
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   co_return static_cast<int>(ms.count());
 }
 

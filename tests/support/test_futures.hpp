@@ -12,18 +12,17 @@ struct counting_waker {
   std::atomic<int> clones{0}, drops{0}, wakes{0};
 
   static const waker_vtable* vtable() {
-    static constexpr waker_vtable vt{
-        [](void* p) -> raw_waker {
-          static_cast<counting_waker*>(p)->clones++;
-          return {p, vtable()};
-        },
-        [](void* p) {
-          auto* s = static_cast<counting_waker*>(p);
-          s->wakes++;
-          s->drops++;
-        },
-        [](void* p) { static_cast<counting_waker*>(p)->wakes++; },
-        [](void* p) { static_cast<counting_waker*>(p)->drops++; }};
+    static constexpr waker_vtable vt{[](void* p) -> raw_waker {
+                                       static_cast<counting_waker*>(p)->clones++;
+                                       return {p, vtable()};
+                                     },
+                                     [](void* p) {
+                                       auto* s = static_cast<counting_waker*>(p);
+                                       s->wakes++;
+                                       s->drops++;
+                                     },
+                                     [](void* p) { static_cast<counting_waker*>(p)->wakes++; },
+                                     [](void* p) { static_cast<counting_waker*>(p)->drops++; }};
     return &vt;
   }
   /// A waker that owns one "reference" (counted as a clone).

@@ -5,7 +5,8 @@
 
 eddy::task<int> square(int x) {
   co_await eddy::yield_now();  // let other tasks run
-  co_return x * x;
+  int squared = x * x;
+  co_return squared;
 }
 
 eddy::task<int> run() {
