@@ -117,6 +117,7 @@ struct server_codec::impl {
     return sticky;
   }
 
+  bool request_line_without_version() const noexcept;
   void begin_message() noexcept;
   int headers_complete() noexcept;
   int body(const char* at, std::size_t len) noexcept;
@@ -259,6 +260,20 @@ void server_codec::impl::begin_message() noexcept {
   declared_body = 0;
   trailer_bytes = 0;
   continue_pending = false;
+}
+
+// llhttp takes "GET /\r\n" for an HTTP/0.9 request line and waits for a header
+// section (headers_complete() refuses it then); a client sending such a line would
+// wait for the header timeout instead of its 400. So once the parsed bytes show
+// the target ended with the line (CR or LF where SP and a version belong), the
+// request is refused at once. The byte after the target is parsed, hence still in
+// the buffer at its offset (invariant 2).
+bool server_codec::impl::request_line_without_version() const noexcept {
+  if (!in_message || head_done || url.len == 0 || version.len != 0) return false;
+  const std::size_t after = base + url.off + url.len;
+  if (after >= parsed) return false;  // the target may still be growing
+  const char c = buf[after];
+  return c == '\r' || c == '\n';
 }
 
 int server_codec::impl::headers_complete() noexcept {
@@ -452,6 +467,7 @@ codec_event server_codec::impl::next() {
     switch (rc) {
       case HPE_OK:
         parsed = limit;
+        if (request_line_without_version()) return fail(status::bad_request, "HTTP/0.9 request");
         continue;
       case HPE_PAUSED:  // invariant 5: a complete message
         parsed = static_cast<std::size_t>(llhttp_get_error_pos(&parser) - buf.get());

@@ -31,6 +31,34 @@ TEST(ServerCodecErrors, Http09IsRefusedNotAnswered) {
   EXPECT_EQ(error_of("GET /\r\n\r\n"), status::bad_request);
 }
 
+TEST(ServerCodecErrors, Http09IsRefusedAsSoonAsItsLineEnds) {
+  // No blank line follows: the 400 must not wait for a header section (the
+  // client would get the header timeout's 408 instead).
+  EXPECT_EQ(error_of("GET /\r\n"), status::bad_request);
+  EXPECT_EQ(error_of("GET /plaintext?q=1\r"), status::bad_request);
+  EXPECT_EQ(error_of("GET /\n"), status::bad_request);
+  EXPECT_EQ(error_of("GET /\r\nHost: h\r\n"), status::bad_request);
+  // Byte by byte: refused on the CR, never accepted before it.
+  server_codec codec;
+  for (char c : std::string_view("GET /abc")) {
+    codec.feed(std::string_view(&c, 1));
+    EXPECT_EQ(codec.next(), codec_event::need_input);
+  }
+  codec.feed("\r");
+  EXPECT_EQ(codec.next(), codec_event::error);
+  EXPECT_EQ(codec.error_status(), status::bad_request);
+  // After a complete request on the same connection too.
+  EXPECT_EQ(error_of("GET / HTTP/1.1\r\nHost: h\r\n\r\nGET /\r\n"), status::bad_request);
+}
+
+TEST(ServerCodecErrors, UnfinishedRequestLinesWait) {
+  for (std::string_view partial : {"GET", "GET /", "GET / ", "GET / H", "GET / HTTP/1.1",
+                                   "GET / HTTP/1.1\r", "GET / HTTP/1.1\r\nHost: h\r\n"}) {
+    auto r = run(partial, /*eof=*/false);
+    EXPECT_FALSE(r.error) << partial << ": " << r.error_reason;
+  }
+}
+
 TEST(ServerCodecErrors, OtherMajorVersionsAre505) {
   EXPECT_EQ(error_of("GET / HTTP/2.0\r\nHost: h\r\n\r\n"), status::http_version_not_supported);
   EXPECT_EQ(error_of("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), status::http_version_not_supported);

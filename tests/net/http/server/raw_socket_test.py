@@ -40,9 +40,10 @@ BAD_INPUTS = [
     ("obs-fold", b"GET /plaintext HTTP/1.1\r\nHost: t\r\nX-A: 1\r\n  folded\r\n\r\n", 400),
     ("missing Host", b"GET /plaintext HTTP/1.1\r\n\r\n", 400),
     ("repeated Host", b"GET /plaintext HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
-    # A bare 0.9 line "GET /plaintext\r\n" is refused only once a blank line
-    # follows (the codec waits for headers; alone it gets the 408 of the timeout).
-    ("HTTP/0.9", b"GET /plaintext\r\n\r\n", 400),
+    # A bare 0.9 line is refused as soon as it ends, with no blank line after it
+    # (not left to the header timeout's 408).
+    ("HTTP/0.9", b"GET /plaintext\r\n", 400),
+    ("HTTP/0.9 with a blank line", b"GET /plaintext\r\n\r\n", 400),
     ("body over 1 MiB declared", b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1048577\r\n\r\n",
      413),
     ("bare LF", b"GET /plaintext HTTP/1.1\nHost: t\n\n", 400),
