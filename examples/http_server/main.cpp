@@ -15,23 +15,24 @@
 // SIGINT/SIGTERM: stop accepting, finish the requests in flight (10 s at most),
 // print the counters to stderr and exit 0.
 //
-// --threads N: one current-thread runtime per thread, each with its own
-// SO_REUSEPORT listener on the same port (the kernel spreads connections over
-// them), until the multi-thread runtime exists. --threads 1 (the default) is one
-// current-thread runtime and no reuse_port.
+// --threads 1 (the default): one current-thread runtime on the main thread.
+// --threads N > 1: one multi-thread runtime with N worker threads (and its
+// reactor thread); one listener, whose accept loop is a task, and one task per
+// connection, each polled by any worker.
 //
 // Test knobs (environment, milliseconds): EDDY_HTTP_HEADER_TIMEOUT_MS (20000),
 // EDDY_HTTP_KEEPALIVE_TIMEOUT_MS (60000), EDDY_HTTP_LINGER_MS (1000).
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
-#include <vector>
+
+#include <pthread.h>
+#include <signal.h>
 
 #include <eddy/executor.hpp>
 #include <eddy/join.hpp>
@@ -42,6 +43,7 @@
 #include <eddy/net/http/static_file.hpp>
 #include <eddy/net/tcp_listener.hpp>
 #include <eddy/reactor/signal.hpp>
+#include <eddy/runtime.hpp>
 #include <eddy/task.hpp>
 #include <eddy/timer/sleep.hpp>
 
@@ -164,31 +166,19 @@ http::router make_router(const http::static_root* root) {
   return r;
 }
 
-/// A worker thread's runtime (--threads > 1): its own listener on the shared port.
-task<void> serve_worker(eddy::net::address at, http::server& srv) {
-  auto l = eddy::net::tcp_listener::bind(at, {.backlog = 1024, .reuse_port = true});
-  if (!l) {
-    std::fprintf(stderr, "http_server: worker bind %s: %s\n", at.to_string().c_str(),
-                 l.error().message().c_str());
-    co_return;
-  }
-  co_await srv.serve(*l);
-}
-
 task<int> run(const options& o, const http::router& routes) {
   auto at = eddy::net::address::parse_ip(o.host, o.port);
   if (!at) {
     std::fprintf(stderr, "http_server: bad --host %s\n", o.host.c_str());
     co_return 2;
   }
-  // Before any other thread exists, so that every thread inherits the blocked mask.
+  // main() blocked these before the runtime started its threads (signal.hpp).
   auto signals = eddy::signal_stream::open({SIGINT, SIGTERM});
   if (!signals) {
     std::fprintf(stderr, "http_server: signals: %s\n", signals.error().message().c_str());
     co_return 1;
   }
-  auto listener =
-      eddy::net::tcp_listener::bind(*at, {.backlog = 1024, .reuse_port = o.threads > 1});
+  auto listener = eddy::net::tcp_listener::bind(*at, {.backlog = 1024});
   if (!listener) {
     std::fprintf(stderr, "http_server: bind %s: %s\n", at->to_string().c_str(),
                  listener.error().message().c_str());
@@ -203,38 +193,20 @@ task<int> run(const options& o, const http::router& routes) {
       env_ms("EDDY_HTTP_KEEPALIVE_TIMEOUT_MS", settings.keep_alive_timeout);
   settings.linger_timeout = env_ms("EDDY_HTTP_LINGER_MS", settings.linger_timeout);
 
-  std::vector<std::unique_ptr<http::server>> servers;
-  for (unsigned i = 0; i < o.threads; ++i)
-    servers.push_back(std::make_unique<http::server>(routes, settings));
-  std::vector<std::thread> workers;
-  for (unsigned i = 1; i < o.threads; ++i) {
-    workers.emplace_back(
-        [at = *local, srv = servers[i].get()] { eddy::block_on(serve_worker(at, *srv)); });
-  }
-
+  http::server srv(routes, settings);
   std::printf("listening on http://%s\n", local->to_string().c_str());
   std::fflush(stdout);
 
-  auto wait_signal = [](eddy::signal_stream& s,
-                        std::vector<std::unique_ptr<http::server>>& all) -> task<void> {
+  auto wait_signal = [](eddy::signal_stream& s, http::server& srv) -> task<void> {
     auto signo = co_await s.recv();
     if (signo) std::fprintf(stderr, "http_server: signal %d, shutting down\n", *signo);
-    for (auto& srv : all) srv->shutdown();
+    srv.shutdown();
   };
-  co_await eddy::join(servers[0]->serve(*listener), wait_signal(*signals, servers));
-  for (auto& w : workers) w.join();
+  // The accept loop is a task of its own (on a worker, for --threads > 1); this
+  // one only waits for it and for the signal.
+  co_await eddy::join(eddy::spawn(srv.serve(*listener)), wait_signal(*signals, srv));
 
-  http::server_stats total;
-  for (auto& srv : servers) {
-    const auto& s = srv->stats();
-    total.connections_accepted += s.connections_accepted;
-    total.requests += s.requests;
-    total.protocol_errors += s.protocol_errors;
-    total.header_timeouts += s.header_timeouts;
-    total.idle_timeouts += s.idle_timeouts;
-    total.handler_errors += s.handler_errors;
-    total.cancelled_at_shutdown += s.cancelled_at_shutdown;
-  }
+  const http::server_stats total = srv.stats();
   std::fprintf(stderr,
                "http_server: %llu connections, %llu requests, %llu protocol errors, "
                "%llu header timeouts, %llu idle timeouts, %llu handler errors, "
@@ -266,5 +238,17 @@ int main(int argc, char** argv) {
     root = std::move(*r);
   }
   const http::router routes = make_router(root ? &*root : nullptr);
-  return eddy::block_on(run(o, routes));
+  // Blocked before any thread starts, so that every runtime thread inherits the
+  // mask and the signals wait for the signalfd (signal.hpp).
+  ::sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  if (o.threads == 1) return eddy::block_on(run(o, routes));
+  auto rt = eddy::runtime::new_multi_thread()
+                .worker_threads(o.threads)
+                .thread_name("http-worker")
+                .build();
+  return rt.block_on(run(o, routes));
 }

@@ -4,6 +4,8 @@
 
 #include <optional>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include <eddy/executor.hpp>
 #include <eddy/timer/timeout.hpp>
@@ -35,6 +37,7 @@ struct server::drained_future {
   server* srv;
 
   polled<void> poll(context& cx) {
+    std::lock_guard lock(srv->conns_mu_);  // invariant 4
     if (!srv->live_) return ready();
     if (!srv->drained_waker_.will_wake(cx.waker())) srv->drained_waker_ = cx.waker();
     return pending;
@@ -43,27 +46,60 @@ struct server::drained_future {
 
 server::connection_guard::~connection_guard() {
   if (!slot) return;
-  slot->reader.reset();
-  if (!slot->owner) {  // invariant 3
+  server* owner = slot->owner.load(std::memory_order_acquire);
+  if (!owner) {  // invariant 3
+    slot->reader.reset();
     delete slot;
     return;
   }
-  --srv->stats_.connections_open;
-  detail::unlink(srv->live_, slot);
-  detail::link_front(srv->finished_, slot);  // invariant 2
-  if (!srv->live_ && srv->drained_waker_) std::move(srv->drained_waker_).wake();
+  waker drained;
+  {
+    std::lock_guard lock(owner->conns_mu_);
+    slot->reader.reset();  // invariant 4
+    detail::unlink(owner->live_, slot);
+    detail::link_front(owner->finished_, slot);  // invariant 2
+    // Inside the lock: once live_ is empty serve() may return and the server go.
+    owner->stats_.connections_open.fetch_sub(1, std::memory_order_relaxed);
+    if (!owner->live_) drained = std::move(owner->drained_waker_);
+  }
+  std::move(drained).wake();
+}
+
+server_stats detail::server_counters::snapshot() const noexcept {
+  auto get = [](const counter& c) { return c.load(std::memory_order_relaxed); };
+  server_stats s;
+  s.connections_accepted = get(connections_accepted);
+  s.connections_open = get(connections_open);
+  s.accept_errors = get(accept_errors);
+  s.requests = get(requests);
+  s.protocol_errors = get(protocol_errors);
+  s.errors_400 = get(errors_400);
+  s.errors_413 = get(errors_413);
+  s.errors_414 = get(errors_414);
+  s.errors_431 = get(errors_431);
+  s.errors_other = get(errors_other);
+  s.header_timeouts = get(header_timeouts);
+  s.idle_timeouts = get(idle_timeouts);
+  s.write_timeouts = get(write_timeouts);
+  s.io_errors = get(io_errors);
+  s.handler_errors = get(handler_errors);
+  s.cancelled_at_shutdown = get(cancelled_at_shutdown);
+  return s;
 }
 
 server::server(http::router r, server_settings settings)
     : router_(std::move(r)), settings_(settings) {}
 
 server::~server() {
-  while (live_) {  // invariant 3: only when the runtime dropped serve() mid-way
-    detail::connection_slot* s = live_;
-    detail::unlink(live_, s);
-    s->owner = nullptr;
-    s->handle.abort();
-    s->handle.detach();
+  {
+    std::lock_guard lock(conns_mu_);
+    while (live_) {  // invariant 3: only when the runtime dropped serve() mid-way
+      detail::connection_slot* s = live_;
+      detail::unlink(live_, s);
+      s->owner.store(nullptr, std::memory_order_release);
+      s->handle.abort();
+      s->handle.detach();
+    }
   }
   reap();
 }
@@ -79,30 +115,35 @@ void server::shutdown() noexcept {
 }
 
 void server::reap() noexcept {
-  while (finished_) {
-    detail::connection_slot* s = finished_;
-    detail::unlink(finished_, s);
+  detail::connection_slot* done;
+  {
+    std::lock_guard lock(conns_mu_);
+    done = std::exchange(finished_, nullptr);
+  }
+  while (done) {
+    detail::connection_slot* s = std::exchange(done, done->next);
     delete s;  // drops the join handle of a task that is gone
   }
 }
 
 void server::count_error(http::status s) noexcept {
-  ++stats_.protocol_errors;
+  using C = detail::server_counters;
+  C::bump(stats_.protocol_errors);
   switch (s) {
     case status::bad_request:
-      ++stats_.errors_400;
+      C::bump(stats_.errors_400);
       break;
     case status::content_too_large:
-      ++stats_.errors_413;
+      C::bump(stats_.errors_413);
       break;
     case status::uri_too_long:
-      ++stats_.errors_414;
+      C::bump(stats_.errors_414);
       break;
     case status::request_header_fields_too_large:
-      ++stats_.errors_431;
+      C::bump(stats_.errors_431);
       break;
     default:
-      ++stats_.errors_other;
+      C::bump(stats_.errors_other);
       break;
   }
 }
@@ -115,18 +156,23 @@ task<void> server::serve(tcp_listener& listener) {
     if (!*accepted) {
       // Out of descriptors is handled inside accept (it backs off); what comes
       // back here is a dead listener, or a connection that died in the queue.
-      ++stats_.accept_errors;
+      detail::server_counters::bump(stats_.accept_errors);
       const std::error_code ec = accepted->error();
       if (ec == std::errc::bad_file_descriptor || ec == std::errc::invalid_argument ||
           ec == std::errc::not_a_socket || !listener.is_open())
         break;
       continue;
     }
-    ++stats_.connections_accepted;
-    ++stats_.connections_open;
+    detail::server_counters::bump(stats_.connections_accepted);
+    stats_.connections_open.fetch_add(1, std::memory_order_relaxed);
     auto* slot = new detail::connection_slot;
-    slot->owner = this;
-    detail::link_front(live_, slot);  // invariant 1
+    slot->owner.store(this, std::memory_order_relaxed);
+    {
+      std::lock_guard lock(conns_mu_);
+      detail::link_front(live_, slot);  // invariant 1
+    }
+    // The task may run (and end) on another worker before the handle is stored:
+    // its guard then only relinks the slot, which stays until reap() (invariant 2).
     slot->handle = eddy::spawn(run_connection(std::move(**accepted), connection_guard(this, slot)));
   }
 
@@ -135,24 +181,41 @@ task<void> server::serve(tcp_listener& listener) {
     accept_waker_.reset();
   }
   listener.close();
-  stopping_ = true;
-  // Idle connections close now; the others see stopping_ after their request.
-  for (auto* s = live_; s; s = s->next) {
-    if (s->idle_wait) s->reader.wake_by_ref();
+  // Idle connections close now; the others see stopping_ after their request
+  // (invariant 5). Woken after unlocking: a wake may run code that takes the lock.
+  stopping_.store(true, std::memory_order_release);
+  wake_readers();
+  auto drained = co_await timeout(settings_.shutdown_timeout, drained_future{this});
+  if (!drained) {
+    // Aborted outside the lock: aborting a task that is not running destroys it
+    // here, and its guard takes the lock. The slots stay until reap() (invariant 2).
+    std::vector<detail::connection_slot*> left;
+    {
+      std::lock_guard lock(conns_mu_);
+      for (auto* s = live_; s; s = s->next) left.push_back(s);
+    }
+    for (auto* s : left) {
+      detail::server_counters::bump(stats_.cancelled_at_shutdown);
+      s->handle.abort();
+    }
+    co_await drained_future{this};
   }
-  if (live_) {
-    auto drained = co_await timeout(settings_.shutdown_timeout, drained_future{this});
-    if (!drained) {
-      for (auto *s = live_, *next = s; s; s = next) {
-        next = s->next;
-        ++stats_.cancelled_at_shutdown;
-        s->handle.abort();
-      }
-      co_await drained_future{this};
+  {
+    std::lock_guard lock(conns_mu_);
+    drained_waker_.reset();
+  }
+  reap();
+}
+
+void server::wake_readers() {
+  std::vector<waker> readers;
+  {
+    std::lock_guard lock(conns_mu_);
+    for (auto* s = live_; s; s = s->next) {
+      if (s->reader) readers.push_back(s->reader);
     }
   }
-  drained_waker_.reset();
-  reap();
+  for (auto& w : readers) std::move(w).wake();
 }
 
 }  // namespace eddy::net::http

@@ -13,12 +13,15 @@
 #include <sys/uio.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <system_error>
 
 #include <eddy/error.hpp>
+#include <eddy/net/http/date_cache.hpp>
 #include <eddy/net/http/output_buffer.hpp>
 #include <eddy/net/http/serializer.hpp>
 #include <eddy/timer/sleep.hpp>
@@ -57,6 +60,18 @@ struct poll_task {
   polled<response> poll(context& cx) { return t->poll(cx); }
 };
 
+void bump(std::atomic<std::uint64_t>& counter) noexcept {
+  counter.fetch_add(1, std::memory_order_relaxed);
+}
+
+/// This thread's Date cache: a connection's task may run on any worker of a
+/// multi-thread runtime. Not inlined, so that a coroutine resumed on another
+/// thread cannot reuse a thread_local address computed before it suspended.
+[[gnu::noinline]] date_cache& thread_date() noexcept {
+  thread_local date_cache cache;
+  return cache;
+}
+
 response internal_error() {
   return response::with_body(status::internal_server_error, "Internal Server Error\n",
                              "text/plain; charset=utf-8");
@@ -94,9 +109,12 @@ struct server::read_future {
       if (!r) return read_outcome{read_kind::error};
       return read_outcome{read_kind::data, *r};
     }
-    if (idle && srv->stopping_) return read_outcome{read_kind::stopped};
-    slot->idle_wait = idle;
-    if (!slot->reader.will_wake(cx.waker())) slot->reader = cx.waker();
+    if (!slot->reader.will_wake(cx.waker())) {  // once per connection (invariant 5)
+      std::lock_guard lock(srv->conns_mu_);
+      slot->reader = cx.waker();
+    }
+    if (idle && srv->stopping_.load(std::memory_order_acquire))
+      return read_outcome{read_kind::stopped};
     if (timer->deadline() > deadline) timer->reset(deadline);
     if (timer->poll(cx).is_pending()) return pending;
     if (timer->deadline() >= deadline) return read_outcome{read_kind::timed_out};
@@ -187,7 +205,7 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
       }
       if (ev == codec_event::error) {
         count_error(codec.error_status());
-        write_error(out, codec.error_status(), date_.now());
+        write_error(out, codec.error_status(), thread_date().now());
         end = ending::error;
         break;
       }
@@ -214,7 +232,7 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
             if (!out.empty()) {
               auto f = co_await flush_future{&stream, &out, settings_.write_timeout};
               if (!f) {
-                ++(f.error() == eddy::errc::timed_out ? stats_.write_timeouts : stats_.io_errors);
+                bump(f.error() == eddy::errc::timed_out ? stats_.write_timeouts : stats_.io_errors);
                 co_return;
               }
             }
@@ -224,13 +242,14 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
           threw = true;
         }
         if (threw) {
-          ++stats_.handler_errors;
+          bump(stats_.handler_errors);
           resp = internal_error();
         }
       }
-      ++stats_.requests;
-      const response_context ctx{date_.now(), req.method() == method::head,
-                                 req.keep_alive() && !stopping_, req.version_minor()};
+      bump(stats_.requests);
+      const bool stopping = stopping_.load(std::memory_order_acquire);
+      const response_context ctx{thread_date().now(), req.method() == method::head,
+                                 req.keep_alive() && !stopping, req.version_minor()};
       const write_result wr = write_response(out, std::move(resp), ctx);
       // The server has no streaming API yet: a chunked_body response ends empty.
       if (wr.framing != body_framing::complete) write_last_chunk(out, wr.framing);
@@ -242,12 +261,12 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
     if (!out.empty()) {
       auto f = co_await flush_future{&stream, &out, settings_.write_timeout};
       if (!f) {
-        ++(f.error() == eddy::errc::timed_out ? stats_.write_timeouts : stats_.io_errors);
+        bump(f.error() == eddy::errc::timed_out ? stats_.write_timeouts : stats_.io_errors);
         co_return;
       }
     }
     if (end != ending::none) break;
-    if (stopping_ && codec.idle()) co_return;
+    if (codec.idle() && stopping_.load(std::memory_order_acquire)) co_return;
 
     // 3. Read more, bounded by the idle or the request deadline.
     // Before its first request a connection is held to the header timeout: a
@@ -267,7 +286,6 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
     }
     const auto r =
         co_await read_future{this, slot, &stream, codec.prepare(), &deadline_timer, deadline, idle};
-    slot->idle_wait = false;
     switch (r.kind) {
       case read_kind::data:
         if (r.n == 0)
@@ -276,17 +294,17 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
           codec.commit(r.n);
         break;
       case read_kind::error:
-        ++stats_.io_errors;
+        bump(stats_.io_errors);
         co_return;
       case read_kind::stopped:
         co_return;
       case read_kind::timed_out:
         if (idle) {  // nothing of a request arrived: close without an answer
-          ++(first ? stats_.header_timeouts : stats_.idle_timeouts);
+          bump(first ? stats_.header_timeouts : stats_.idle_timeouts);
           co_return;
         }
-        ++stats_.header_timeouts;
-        write_error(out, status::request_timeout, date_.now());
+        bump(stats_.header_timeouts);
+        write_error(out, status::request_timeout, thread_date().now());
         end = ending::timeout;
         break;
     }

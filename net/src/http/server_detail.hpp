@@ -6,11 +6,30 @@
 //      connection task in it; the task gets it through its connection_guard.
 //   2. When the task's frame goes (completion or cancellation), the guard moves
 //      the slot from live_ to finished_; serve() deletes finished slots (reap()),
-//      which drops the join handles of tasks that are already gone.
+//      which drops the join handles of tasks that are already gone. So a slot
+//      serve() reached through live_ stays allocated until serve()'s next reap(),
+//      even after its task ended.
 //   3. A server destroyed while connection tasks live orphans their slots (owner
 //      becomes null, the handle is aborted and detached); the guard then deletes
-//      its slot itself and touches nothing else.
+//      its slot itself and touches nothing else. (Only where the destruction and
+//      the tasks do not run at once: server.hpp's lifetime rule.)
+//
+// Threads (the multi-thread runtime runs serve() and each connection on any
+// worker):
+//   4. conns_mu_ guards live_, finished_, drained_waker_, every slot's links, and
+//      every write of a slot's `reader`. `reader` is written only by its own
+//      connection (and by its guard), so the connection reads it without the lock
+//      (will_wake); serve() reads it under the lock.
+//   5. A connection registers its task's waker as `reader` (under the lock; a
+//      task's waker does not change, so once per connection) before it checks
+//      stopping_ (acquire) while waiting between requests. serve() sets stopping_
+//      (release) before it takes the lock to wake every registered reader. So
+//      either the connection sees stopping_, or serve() sees its waker and wakes
+//      it, and the woken poll sees stopping_: no idle connection is missed. Waking
+//      a busy connection is only a spurious poll.
 #pragma once
+
+#include <atomic>
 
 #include <eddy/join_handle.hpp>
 #include <eddy/net/http/server.hpp>
@@ -21,12 +40,12 @@ namespace eddy::net::http::detail {
 struct connection_slot {
   connection_slot* prev = nullptr;
   connection_slot* next = nullptr;
-  server* owner = nullptr;
+  /// Null once orphaned (invariant 3).
+  std::atomic<server*> owner{nullptr};
   join_handle<void> handle;
-  /// The connection task, while it waits for input.
+  /// The connection task's waker, once it waited for input: shutdown wakes it
+  /// (invariants 4 and 5).
   waker reader;
-  /// True while it waits between requests: shutdown wakes it to close at once.
-  bool idle_wait = false;
 };
 
 inline void link_front(connection_slot*& head, connection_slot* s) noexcept {

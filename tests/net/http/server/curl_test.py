@@ -42,6 +42,8 @@ def header(headers, name):
 
 @unittest.skipIf(CURL is None, "curl is not installed")
 class CurlTest(unittest.TestCase):
+    THREADS = 1  # --threads: 1 is the current-thread runtime, more the multi-thread one
+
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
@@ -57,7 +59,7 @@ class CurlTest(unittest.TestCase):
         with open(os.path.join(cls.root, "big.bin"), "wb") as f:
             f.write(cls.big)
         os.symlink(os.path.join(cls.tmp.name, "secret.txt"), os.path.join(cls.root, "link.txt"))
-        cls.server = ServerProcess(root=cls.root)
+        cls.server = ServerProcess(root=cls.root, threads=cls.THREADS)
         cls.url = cls.server.url
 
     @classmethod
@@ -235,8 +237,10 @@ class CurlTest(unittest.TestCase):
 
 @unittest.skipIf(CURL is None, "curl is not installed")
 class ShutdownTest(unittest.TestCase):
+    THREADS = 1
+
     def test_sigterm_finishes_in_flight_and_exits_0(self):
-        server = ServerProcess()
+        server = ServerProcess(threads=self.THREADS)
         try:
             conn = server.connect()
             # Pipelined: once the first response is here, the server has read the
@@ -261,25 +265,44 @@ class ShutdownTest(unittest.TestCase):
         finally:
             server.kill()
 
-    def test_threads_reuse_port(self):
+    def test_threads_3_parallel_clients(self):
+        if self.THREADS != 1:
+            self.skipTest("sets --threads itself")
         server = ServerProcess(threads=3)
         try:
+            urls = [server.url + "/sleep?ms=50"] * 5 + [server.url + "/plaintext"] * 20
+            args = [CURL, "-sS", "--max-time", "20", "-w", "%{http_code}\n"]
+            for u in urls:
+                args += ["-o", "/dev/null", u]
+            procs = [subprocess.Popen(args, stdout=subprocess.PIPE) for _ in range(8)]
+            for p in procs:
+                out, _ = p.communicate(timeout=60)
+                self.assertEqual(out.split(), [b"200"] * 25)
             for _ in range(20):
                 code, _, body, _ = curl("-H", "Connection: close", server.url + "/plaintext")
                 self.assertEqual((code, body), (200, b"Hello, World!"))
-            self.assertEqual(curl(server.url + "/sleep?ms=10")[0], 200)
             self.assertEqual(server.terminate(), 0)
+            self.assertIn(b" 220 requests, 0 protocol errors", server.proc.stderr.read())
         finally:
             server.kill()
 
     def test_sigint_idle_server_exits_0(self):
-        server = ServerProcess()
+        server = ServerProcess(threads=self.THREADS)
         try:
             self.assertEqual(curl(server.url + "/plaintext")[0], 200)
             os.kill(server.pid, signal.SIGINT)
             self.assertEqual(server.proc.wait(timeout=15), 0)
         finally:
             server.kill()
+
+
+class CurlTestThreads2(CurlTest):
+    """Every route again on the multi-thread runtime (--threads 2)."""
+    THREADS = 2
+
+
+class ShutdownTestThreads2(ShutdownTest):
+    THREADS = 2
 
 
 if __name__ == "__main__":

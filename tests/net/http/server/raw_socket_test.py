@@ -52,9 +52,11 @@ BAD_INPUTS = [
 
 
 class RawSocketTest(unittest.TestCase):
+    THREADS = 1  # --threads: 1 is the current-thread runtime, more the multi-thread one
+
     @classmethod
     def setUpClass(cls):
-        cls.server = ServerProcess(env={
+        cls.server = ServerProcess(threads=cls.THREADS, env={
             "EDDY_HTTP_HEADER_TIMEOUT_MS": str(HEADER_TIMEOUT_MS),
             "EDDY_HTTP_KEEPALIVE_TIMEOUT_MS": str(KEEPALIVE_TIMEOUT_MS),
             "EDDY_HTTP_LINGER_MS": "500",
@@ -214,6 +216,12 @@ class RawSocketTest(unittest.TestCase):
         d.send(get(b"/plaintext"))
         self.assertEqual(d.read_response()[0], 200)
         d.close()
+
+
+class RawSocketTestThreads2(RawSocketTest):
+    """Everything again on the multi-thread runtime (--threads 2): pipelined
+    responses stay in order while a connection moves between workers."""
+    THREADS = 2
 
 
 if __name__ == "__main__":

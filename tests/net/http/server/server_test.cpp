@@ -1,14 +1,19 @@
 // server_test.cpp: the router, signal_stream, and the server in-process (stats,
-// handler exceptions, shutdown that has to cancel). The example binary is tested
+// handler exceptions, shutdown that has to cancel, many connections on the
+// multi-thread runtime). The example binary is tested
 // from the outside by curl_test.py and raw_socket_test.py.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
+#include <mutex>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <vector>
 
 #include <signal.h>
 #include <unistd.h>
@@ -20,6 +25,7 @@
 #include <eddy/net/tcp_listener.hpp>
 #include <eddy/net/tcp_stream.hpp>
 #include <eddy/reactor/signal.hpp>
+#include <eddy/runtime.hpp>
 #include <eddy/timer/sleep.hpp>
 
 namespace {
@@ -188,6 +194,112 @@ TEST(Server, ShutdownCancelsWhatOutlivesTheGracePeriod) {
   EXPECT_NE(got.find("HTTP/1.1 404 "), std::string::npos) << got;
   EXPECT_EQ(srv.stats().cancelled_at_shutdown, 1u);
   EXPECT_EQ(srv.stats().connections_open, 0u);
+}
+
+/// Reads one response (head and Content-Length body) from `s`, buffering what
+/// follows it in `buf`; "" on EOF or error.
+task<std::string> read_response(tcp_stream& s, std::string& buf) {
+  std::array<std::byte, 4096> chunk;
+  for (;;) {
+    const auto head_end = buf.find("\r\n\r\n");
+    if (head_end != std::string::npos) {
+      const auto cl = buf.find("Content-Length: ");
+      if (cl != std::string::npos && cl < head_end) {
+        const std::size_t len = std::stoul(buf.substr(cl + 16, buf.find("\r\n", cl) - cl - 16));
+        const std::size_t total = head_end + 4 + len;
+        if (buf.size() >= total) {
+          std::string r = buf.substr(0, total);
+          buf.erase(0, total);
+          co_return r;
+        }
+      }
+    }
+    auto n = co_await s.read(chunk);
+    if (!n || *n == 0) co_return std::string();
+    buf.append(reinterpret_cast<const char*>(chunk.data()), *n);
+  }
+}
+
+/// `rounds` pairs of pipelined keep-alive requests, each response checked; then
+/// reports `done` and waits for the server to close the idle connection.
+/// Returns "" or what went wrong.
+task<std::string> mt_client(std::uint16_t port, int id, int rounds, std::atomic<int>& done) {
+  auto s = co_await tcp_stream::connect(address::loopback_v4(port));
+  if (!s) co_return "connect failed";
+  std::string buf;
+  for (int i = 0; i < rounds; ++i) {
+    const std::string a = std::to_string(id) + "-" + std::to_string(2 * i);
+    const std::string b = std::to_string(id) + "-" + std::to_string(2 * i + 1);
+    const std::string req = "GET /id?" + a + " HTTP/1.1\r\nHost: t\r\n\r\nGET /id?" + b +
+                            " HTTP/1.1\r\nHost: t\r\n\r\n";
+    if (!co_await s->write_all(std::as_bytes(std::span(req)))) co_return "write failed";
+    for (const std::string& want : {a, b}) {
+      const std::string r = co_await read_response(*s, buf);
+      if (!r.starts_with("HTTP/1.1 200 OK\r\n") || !r.ends_with("\r\n\r\n" + want) ||
+          r.find("\r\nDate: ") == std::string::npos)
+        co_return "request " + want + " got: " + r;
+    }
+  }
+  done.fetch_add(1);
+  std::array<std::byte, 64> rest;
+  auto n = co_await s->read(rest);  // shutdown closes idle connections at once
+  if (!n || *n != 0) co_return "not closed at shutdown";
+  co_return "";
+}
+
+TEST(Server, ManyConnectionsOnTheMultiThreadRuntime) {
+  constexpr int connections = 64;
+  constexpr int rounds = 25;  // of two pipelined requests
+  router r;
+  r.get("/id", [](const request& req) -> task<response> {
+    // Some handlers wait on a timer: their connection resumes on whichever
+    // worker the wake reaches.
+    if (req.query().ends_with("3")) co_await eddy::sleep_for(std::chrono::milliseconds(1));
+    co_return response::with_body(status::ok, std::string(req.query()), "text/plain");
+  });
+  server_settings settings;
+  settings.shutdown_timeout = std::chrono::seconds(20);  // idle connections must not wait for it
+  server srv(std::move(r), settings);
+  std::vector<std::string> failures;
+  auto rt = eddy::runtime::new_multi_thread().worker_threads(4).build();
+  rt.block_on([&]() -> task<void> {
+    auto l = tcp_listener::bind(address::loopback_v4(0));
+    if (!l) {
+      failures.push_back("bind failed");
+      co_return;
+    }
+    const auto port = l->local_address()->port();
+    auto serving = eddy::spawn(srv.serve(*l));
+    std::atomic<int> done{0};
+    std::vector<eddy::join_handle<std::string>> clients;
+    for (int c = 0; c < connections; ++c)
+      clients.push_back(eddy::spawn(mt_client(port, c, rounds, done)));
+    while (done.load() < connections) {
+      co_await eddy::sleep_for(std::chrono::milliseconds(2));
+      // A client that failed early never reports done.
+      bool all_running = true;
+      for (auto& h : clients) all_running = all_running && !h.is_finished();
+      if (!all_running && done.load() < connections) break;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    srv.shutdown();
+    for (auto& h : clients) {
+      std::string e = co_await h;
+      if (!e.empty()) failures.push_back(std::move(e));
+    }
+    co_await serving;
+    if (std::chrono::steady_clock::now() - t0 > std::chrono::seconds(5))
+      failures.push_back("shutdown waited for idle connections");
+  }());
+  for (const auto& f : failures) ADD_FAILURE() << f;
+  const auto st = srv.stats();
+  EXPECT_EQ(st.connections_accepted, std::uint64_t{connections});
+  EXPECT_EQ(st.connections_open, 0u);
+  EXPECT_EQ(st.requests, std::uint64_t{connections} * rounds * 2);
+  EXPECT_EQ(st.protocol_errors, 0u);
+  EXPECT_EQ(st.io_errors, 0u);
+  EXPECT_EQ(st.idle_timeouts, 0u);
+  EXPECT_EQ(st.cancelled_at_shutdown, 0u);
 }
 
 }  // namespace

@@ -33,9 +33,18 @@
 // with MSG_NOSIGNAL) raises SIGPIPE when the peer has reset the connection:
 // programs serving files should ignore SIGPIPE (the example does).
 //
-// Thread safety: a server runs on one current-thread runtime (serve() and the
-// connection tasks it spawns share its state without locks); only shutdown() may
-// be called from another thread. Several servers may share one router.
+// Threads: a server runs on a current-thread or a multi-thread runtime. On the
+// latter its connection tasks run on any worker and move between workers
+// between polls, so the state they share is thread-safe without a lock per
+// request: the counters are relaxed atomics, the Date value is cached per thread,
+// the router is only read, and the registry of live connections (graceful
+// shutdown) takes a mutex once when a connection opens, once when its task
+// first waits for input, and once when it ends.
+//
+// Thread safety: serve() runs once, as one task; shutdown() and stats() may be
+// called from any thread. The server must outlive its connection tasks: destroy
+// it after serve() returned, or after the runtime that ran serve() is gone.
+// Several servers may share one router.
 #pragma once
 
 #include <atomic>
@@ -43,7 +52,6 @@
 #include <cstdint>
 #include <mutex>
 
-#include <eddy/net/http/date_cache.hpp>
 #include <eddy/net/http/router.hpp>
 #include <eddy/net/http/server_codec.hpp>
 #include <eddy/net/tcp_listener.hpp>
@@ -72,7 +80,7 @@ struct server_settings {
   std::chrono::milliseconds shutdown_timeout{10'000};
 };
 
-/// Counters, updated on the server's thread; read them there or after serve().
+/// A snapshot of the server's counters (server::stats()).
 struct server_stats {
   std::uint64_t connections_accepted = 0;
   std::uint64_t connections_open = 0;
@@ -101,7 +109,32 @@ struct server_stats {
 
 namespace detail {
 struct connection_slot;
-}
+
+/// server_stats as counters that any worker thread bumps (relaxed: each is a
+/// count, none orders other memory).
+struct server_counters {
+  using counter = std::atomic<std::uint64_t>;
+  counter connections_accepted{0};
+  counter connections_open{0};
+  counter accept_errors{0};
+  counter requests{0};
+  counter protocol_errors{0};
+  counter errors_400{0};
+  counter errors_413{0};
+  counter errors_414{0};
+  counter errors_431{0};
+  counter errors_other{0};
+  counter header_timeouts{0};
+  counter idle_timeouts{0};
+  counter write_timeouts{0};
+  counter io_errors{0};
+  counter handler_errors{0};
+  counter cancelled_at_shutdown{0};
+
+  static void bump(counter& c) noexcept { c.fetch_add(1, std::memory_order_relaxed); }
+  [[nodiscard]] server_stats snapshot() const noexcept;
+};
+}  // namespace detail
 
 class server {
  public:
@@ -122,7 +155,9 @@ class server {
     return stop_requested_.load(std::memory_order_acquire);
   }
 
-  [[nodiscard]] const server_stats& stats() const noexcept { return stats_; }
+  /// The counters now (each read on its own: a snapshot taken while connections
+  /// run need not be consistent across fields; after serve() it is).
+  [[nodiscard]] server_stats stats() const noexcept { return stats_.snapshot(); }
   [[nodiscard]] const server_settings& settings() const noexcept { return settings_; }
   [[nodiscard]] const http::router& routes() const noexcept { return router_; }
 
@@ -136,12 +171,12 @@ class server {
 
   task<void> run_connection(tcp_stream stream, connection_guard guard);
   void reap() noexcept;
+  void wake_readers();
   void count_error(http::status s) noexcept;
 
   http::router router_;
   server_settings settings_;
-  server_stats stats_;
-  date_cache date_;
+  detail::server_counters stats_;
 
   // shutdown() from any thread: stop_mu_ guards accept_waker_ and orders the flag
   // against the accept loop's check-then-store (no lost wake-up).
@@ -149,8 +184,11 @@ class server {
   std::mutex stop_mu_;
   waker accept_waker_;
 
-  // The server thread's own state.
-  bool stopping_ = false;                        // connections finish their request, then close
+  // The connection registry (server_detail.hpp has its rules). Connections finish
+  // their request, then close, once stopping_ is set (by serve(), before it wakes
+  // every registered reader).
+  std::atomic<bool> stopping_{false};
+  std::mutex conns_mu_;                          // guards the three below and slot links
   detail::connection_slot* live_ = nullptr;      // connection tasks still running
   detail::connection_slot* finished_ = nullptr;  // ended, their join handles to drop
   waker drained_waker_;                          // serve() waiting for live_ to empty
