@@ -1,5 +1,7 @@
 #include <eddy/detail/frame_allocator.hpp>
 
+#include <atomic>
+#include <mutex>
 #include <new>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -19,73 +21,175 @@ void frame_free(void* p, std::size_t) noexcept { ::operator delete(p); }
 
 #else
 
+// How the pool works:
+//   - Blocks of up to max_pooled bytes come in 16-byte size classes and are carved
+//     out of 64 KiB chunks, so a block costs its size and nothing more (malloc
+//     would add a header and round up: a 120-byte cell took 144 bytes).
+//   - Each thread keeps a free list per class. A block freed on another thread than
+//     the one that carved it simply joins that thread's list.
+//   - Carved blocks are never given back to malloc: the pool keeps the peak of the
+//     blocks live at once (like a malloc arena that cannot trim a fragmented heap).
+//   - At thread exit the thread's free lists and the rest of its chunk go to a
+//     global depot, which threads refill from before carving more, so threads that
+//     come and go (runtimes created in turn) do not leak.
+//   - The per-thread state is trivially destructible and constant-initialised: the
+//     fast path is a TLS access and a list pop or push, with no guard call. Blocks
+//     freed after the thread's exit hook ran go straight to the depot.
+
 namespace {
 
 inline constexpr std::size_t granule = 16;
 inline constexpr std::size_t max_pooled = 1024;
 inline constexpr std::size_t classes = max_pooled / granule;
-// Bounds what one thread keeps per class: a burst of a million finished tasks
-// returns most of its memory instead of holding it forever.
-inline constexpr std::size_t max_cached = 4096;
+inline constexpr std::size_t chunk_bytes = 64 * 1024;
 
 struct free_block {
   free_block* next;
 };
 
 struct pool {
-  free_block* heads[classes] = {};
-  std::size_t counts[classes] = {};
-
-  ~pool();
+  free_block* heads[classes];
+  char* carve_next;  // the unused rest of the current chunk
+  char* carve_end;
+  bool hooked;  // the thread-exit hook is armed
+  bool dead;    // the thread-exit hook ran: use the depot
 };
 
-// Trivially destructible, so it stays readable after `tls_pool` is destroyed at
-// thread exit: frames freed later (static destructors) go straight to the heap.
-thread_local bool tls_pool_dead = false;
-thread_local pool tls_pool;
+// initial-exec: the library is built with -fPIC, and the default TLS model would
+// make every access a call to __tls_get_addr (and the fast paths non-leaf).
+[[gnu::tls_model("initial-exec")]] constinit thread_local pool tls_pool{};
 
-pool::~pool() {
-  tls_pool_dead = true;
-  for (auto& head : heads) {
-    while (head) {
-      free_block* b = head;
-      head = b->next;
-      ::operator delete(b);
-    }
-  }
+struct depot {
+  std::mutex mutex;
+  free_block* heads[classes] = {};
+  std::atomic<bool> nonempty[classes] = {};
+};
+
+depot& the_depot() noexcept {
+  static depot* d = new depot;  // never destroyed: threads may exit after static destruction
+  return *d;
 }
 
 constexpr std::size_t class_of(std::size_t size) { return (size + granule - 1) / granule - 1; }
+constexpr std::size_t class_bytes(std::size_t c) { return (c + 1) * granule; }
+
+// Pushes a list (head .. tail) onto the depot's class c. Lock held.
+void depot_push(depot& d, std::size_t c, free_block* head, free_block* tail) noexcept {
+  tail->next = d.heads[c];
+  d.heads[c] = head;
+  d.nonempty[c].store(true, std::memory_order_relaxed);
+}
+
+struct exit_hook {
+  bool armed = false;
+
+  exit_hook() = default;
+  exit_hook(const exit_hook&) = delete;
+  exit_hook& operator=(const exit_hook&) = delete;
+  ~exit_hook() {
+    pool& p = tls_pool;
+    depot& d = the_depot();
+    std::lock_guard lock(d.mutex);
+    for (std::size_t c = 0; c < classes; ++c) {
+      free_block* head = p.heads[c];
+      if (!head) continue;
+      free_block* tail = head;
+      while (tail->next) tail = tail->next;
+      depot_push(d, c, head, tail);
+      p.heads[c] = nullptr;
+    }
+    // The rest of the chunk, as the largest blocks that fit.
+    while (static_cast<std::size_t>(p.carve_end - p.carve_next) >= granule) {
+      std::size_t left = static_cast<std::size_t>(p.carve_end - p.carve_next);
+      std::size_t bytes = left < max_pooled ? left / granule * granule : max_pooled;
+      auto* b = reinterpret_cast<free_block*>(p.carve_next);
+      p.carve_next += bytes;
+      depot_push(d, class_of(bytes), b, b);
+    }
+    p.carve_next = p.carve_end = nullptr;
+    p.dead = true;
+  }
+};
+
+thread_local exit_hook tls_exit_hook;
+
+void* carve(char*& next, char*& end, std::size_t bytes) {
+  if (static_cast<std::size_t>(end - next) < bytes) {
+    next = static_cast<char*>(::operator new(chunk_bytes));  // the old tail is dropped
+    end = next + chunk_bytes;
+  }
+  void* b = next;
+  next += bytes;
+  return b;
+}
+
+[[gnu::noinline]] void* alloc_slow(std::size_t size) {
+  if (size > max_pooled) return ::operator new(size);
+  std::size_t c = class_of(size);
+  pool& p = tls_pool;
+  depot& d = the_depot();
+  if (p.dead) {
+    std::lock_guard lock(d.mutex);
+    if (free_block* b = d.heads[c]) {
+      d.heads[c] = b->next;
+      if (!b->next) d.nonempty[c].store(false, std::memory_order_relaxed);
+      return b;
+    }
+    static char* next = nullptr;  // guarded by d.mutex
+    static char* end = nullptr;
+    return carve(next, end, class_bytes(c));
+  }
+  if (!p.hooked) {
+    p.hooked = true;
+    tls_exit_hook.armed = true;  // constructs it: its destructor runs at thread exit
+  }
+  if (d.nonempty[c].load(std::memory_order_relaxed)) {
+    std::lock_guard lock(d.mutex);
+    if (free_block* b = d.heads[c]) {
+      // Take the whole list: one lock per refill, not per block.
+      p.heads[c] = b->next;
+      d.heads[c] = nullptr;
+      d.nonempty[c].store(false, std::memory_order_relaxed);
+      return b;
+    }
+  }
+  return carve(p.carve_next, p.carve_end, class_bytes(c));
+}
+
+[[gnu::noinline]] void free_slow(void* ptr, std::size_t size) noexcept {
+  if (size > max_pooled) {
+    ::operator delete(ptr);
+    return;
+  }
+  depot& d = the_depot();
+  auto* b = static_cast<free_block*>(ptr);
+  std::lock_guard lock(d.mutex);
+  depot_push(d, class_of(size), b, b);
+}
 
 }  // namespace
 
+// The fast paths: no call, no saved register; everything else is out of line.
 void* frame_alloc(std::size_t size) {
-  if (size <= max_pooled && !tls_pool_dead) {
-    std::size_t c = class_of(size);
-    pool& p = tls_pool;
-    if (free_block* b = p.heads[c]) {
-      p.heads[c] = b->next;
-      --p.counts[c];
+  if (size <= max_pooled) [[likely]] {
+    free_block*& head = tls_pool.heads[class_of(size)];
+    if (free_block* b = head) [[likely]] {
+      head = b->next;
       return b;
     }
-    return ::operator new((c + 1) * granule);
   }
-  return ::operator new(size);
+  return alloc_slow(size);
 }
 
 void frame_free(void* ptr, std::size_t size) noexcept {
-  if (size <= max_pooled && !tls_pool_dead) {
-    std::size_t c = class_of(size);
-    pool& p = tls_pool;
-    if (p.counts[c] < max_cached) {
-      auto* b = static_cast<free_block*>(ptr);
-      b->next = p.heads[c];
-      p.heads[c] = b;
-      ++p.counts[c];
-      return;
-    }
+  pool& p = tls_pool;
+  if (size > max_pooled || p.dead) [[unlikely]] {
+    return free_slow(ptr, size);
   }
-  ::operator delete(ptr);
+  auto* b = static_cast<free_block*>(ptr);
+  free_block*& head = p.heads[class_of(size)];
+  b->next = head;
+  head = b;
 }
 
 #endif
