@@ -3,6 +3,7 @@
 #include <array>
 #include <cassert>
 #include <limits>
+#include <mutex>
 #include <utility>
 
 #include "timer/src/wheel.hpp"
