@@ -9,7 +9,7 @@
 
 #include <cassert>
 #include <exception>
-#include <optional>
+#include <memory>
 #include <system_error>
 #include <type_traits>
 #include <utility>
@@ -31,11 +31,32 @@ class task_cancelled : public std::system_error {
 
 namespace detail {
 
-/// A spawned task: header, the task it runs, and its output.
+/// A spawned task: header, then the task it runs or, once it has finished, its
+/// output, in the same bytes: the task (its handle and poll_root) is destroyed
+/// before the output is stored, so the cell is no larger than the larger of the
+/// two. outcome_ says which member of the union is alive: none -> task_,
+/// value -> value_, exception -> error_, cancelled -> nothing.
 template <class T>
 class task_cell final : public task_header {
  public:
   explicit task_cell(task<T>&& t) noexcept : task_header(&vtable), task_(std::move(t)) {}
+  task_cell(const task_cell&) = delete;
+  task_cell& operator=(const task_cell&) = delete;
+  ~task_cell() {
+    switch (outcome_) {
+      case outcome::none:
+        task_.~task();
+        break;
+      case outcome::value:
+        value_.~value_holder();
+        break;
+      case outcome::exception:
+        error_.~exception_ptr();
+        break;
+      case outcome::cancelled:
+        break;
+    }
+  }
 
   static task_cell* create(task<T>&& t) {
     return new (frame_alloc(sizeof(task_cell))) task_cell(std::move(t));
@@ -46,11 +67,14 @@ class task_cell final : public task_header {
     assert(!output_taken_);
     output_taken_ = true;
     switch (outcome_) {
-      case outcome::exception: std::rethrow_exception(std::exchange(error_, nullptr));
-      case outcome::cancelled: throw task_cancelled();
-      default: break;
+      case outcome::exception:
+        std::rethrow_exception(std::exchange(error_, nullptr));
+      case outcome::cancelled:
+        throw task_cancelled();
+      default:
+        break;
     }
-    if constexpr (!std::is_void_v<T>) return std::move(*value_);
+    if constexpr (!std::is_void_v<T>) return std::move(value_.v);
   }
 
  private:
@@ -59,19 +83,28 @@ class task_cell final : public task_header {
     try {
       auto p = self->task_.poll(cx);
       if (p.is_pending()) return false;
-      if constexpr (!std::is_void_v<T>) self->value_.emplace(std::move(p).value());
+      // Free the frame now, not when the last waker goes; then the bytes are free
+      // for the value. `cancelled` (nothing alive) until the value is in place.
+      self->task_.~task();
+      self->outcome_ = outcome::cancelled;
+      if constexpr (std::is_void_v<T>) {
+        std::construct_at(&self->value_);
+      } else {
+        std::construct_at(&self->value_, std::move(p).value());
+      }
       self->outcome_ = outcome::value;
     } catch (...) {
-      self->error_ = std::current_exception();
+      if (self->outcome_ == outcome::none) self->task_.~task();
+      std::construct_at(&self->error_, std::current_exception());
       self->outcome_ = outcome::exception;
     }
-    self->task_.reset();  // free the frame now, not when the last waker goes
     return true;
   }
 
   static void cancel(task_header* h) noexcept {
     auto* self = static_cast<task_cell*>(h);
-    self->task_.reset();
+    if (self->outcome_ != outcome::none) return;  // finished already: keep its output
+    self->task_.~task();
     self->outcome_ = outcome::cancelled;
   }
 
@@ -87,10 +120,18 @@ class task_cell final : public task_header {
 
   static constexpr task_vtable vtable{&poll, &cancel, &dealloc};
 
-  struct empty {};
-  task<T> task_;
-  [[no_unique_address]] std::conditional_t<std::is_void_v<T>, empty, std::optional<T>> value_;
-  std::exception_ptr error_;
+  struct empty_value {};
+  struct value_holder {
+    template <class... A>
+    explicit value_holder(A&&... a) : v(std::forward<A>(a)...) {}
+    [[no_unique_address]] std::conditional_t<std::is_void_v<T>, empty_value, T> v;
+  };
+
+  union {
+    task<T> task_;
+    value_holder value_;
+    std::exception_ptr error_;
+  };
 };
 
 /// The join side of the header protocol, shared by every T.
