@@ -22,11 +22,7 @@ using timer::test::counting_waker;
 using timer::test::poll_once;
 using timer::test::run;
 
-struct Interval : ::testing::Test {
-  Interval()
-      : drv(std::make_unique<eddy::detail::thread_parker>(), clock_mode::paused), t0(drv.now()) {}
-  ~Interval() override { EXPECT_EQ(drv.timer_count(), 0u) << "timers left at teardown"; }
-
+struct Interval : timer::test::paused_driver_test {
   /// Polls one tick; ready value or nullopt.
   std::optional<time_driver::time_point> try_tick(interval& iv) {
     counting_waker cw;
@@ -39,9 +35,6 @@ struct Interval : ::testing::Test {
     }
     return p.value();
   }
-
-  time_driver drv;
-  time_driver::time_point t0;
 };
 
 TEST_F(Interval, FirstTickIsImmediateThenEveryPeriod) {

@@ -22,13 +22,7 @@ using timer::test::counting_waker;
 using timer::test::poll_once;
 using timer::test::run;
 
-struct Sleep : ::testing::Test {
-  Sleep()
-      : drv(std::make_unique<eddy::detail::thread_parker>(), clock_mode::paused), t0(drv.now()) {}
-  ~Sleep() override { EXPECT_EQ(drv.timer_count(), 0u) << "timers left at teardown"; }
-  time_driver drv;
-  time_driver::time_point t0;
-};
+struct Sleep : timer::test::paused_driver_test {};
 
 TEST_F(Sleep, SleepForCompletesAfterExactlyTheDuration) {
   auto s = [&] {

@@ -46,13 +46,7 @@ struct manual_future {
   std::shared_ptr<shared> s_;
 };
 
-struct Timeout : ::testing::Test {
-  Timeout()
-      : drv(std::make_unique<eddy::detail::thread_parker>(), clock_mode::paused), t0(drv.now()) {}
-  ~Timeout() override { EXPECT_EQ(drv.timer_count(), 0u) << "timers left at teardown"; }
-  time_driver drv;
-  time_driver::time_point t0;
-};
+struct Timeout : timer::test::paused_driver_test {};
 
 TEST_F(Timeout, ValueWhenTheFutureCompletesFirst) {
   auto st = std::make_shared<manual_future::shared>();

@@ -16,7 +16,10 @@
 #include <eddy/timer/time_driver.hpp>
 #include <eddy/waker.hpp>
 
+#include <gtest/gtest.h>
+
 #include "runtime/src/current.hpp"
+#include "runtime/src/thread_parker.hpp"
 
 namespace eddy::timer::test {
 
@@ -156,5 +159,15 @@ future_output_t<F> run(time_driver& drv, F& fut) {
     seen = cw.wakes();
   }
 }
+
+/// A paused time driver over a thread parker (exact time, no real sleeping);
+/// every test that uses it proves no timer is left registered at teardown.
+struct paused_driver_test : ::testing::Test {
+  paused_driver_test()
+      : drv(std::make_unique<eddy::detail::thread_parker>(), clock_mode::paused), t0(drv.now()) {}
+  ~paused_driver_test() override { EXPECT_EQ(drv.timer_count(), 0u) << "timers left at teardown"; }
+  time_driver drv;
+  time_driver::time_point t0;
+};
 
 }  // namespace eddy::timer::test
