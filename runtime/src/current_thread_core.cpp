@@ -136,9 +136,14 @@ bool current_thread_core::drain_remote() noexcept {
 
 void current_thread_core::run_one(task_header* t) noexcept {
   switch (run_task(t)) {
-    case run_outcome::idle: break;
-    case run_outcome::requeue: ready_.push_back(*t); break;
-    case run_outcome::finished: complete(t); break;
+    case run_outcome::idle:
+      break;
+    case run_outcome::requeue:
+      ready_.push_back(*t);
+      break;
+    case run_outcome::finished:
+      complete(t);
+      break;
   }
 }
 

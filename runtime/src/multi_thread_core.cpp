@@ -30,8 +30,8 @@ multi_thread_core::multi_thread_core(runtime_options opts) : opts_(std::move(opt
 multi_thread_core::~multi_thread_core() = default;
 
 void multi_thread_core::start() {
-  reactor_thread_ = os_thread(opts_.thread_name + "-io", opts_.thread_stack_size,
-                              [this] { reactor_main(); });
+  reactor_thread_ =
+      os_thread(opts_.thread_name + "-io", opts_.thread_stack_size, [this] { reactor_main(); });
   threads_.reserve(workers_.size());
   for (auto& w : workers_) {
     worker* wp = w.get();
@@ -75,9 +75,14 @@ void multi_thread_core::worker_main(worker& w) {
 
 void multi_thread_core::run(worker& w, task_header* t) noexcept {
   switch (run_task(t)) {
-    case run_outcome::idle: break;
-    case run_outcome::requeue: push_local(w, t); break;
-    case run_outcome::finished: complete(t); break;
+    case run_outcome::idle:
+      break;
+    case run_outcome::requeue:
+      push_local(w, t);
+      break;
+    case run_outcome::finished:
+      complete(t);
+      break;
   }
 }
 

@@ -59,16 +59,17 @@ class multi_thread_core final : public scheduler {
   static constexpr unsigned inject_interval = 61;
 
  private:
-  using queue_t = boost::intrusive::slist<
-      task_header,
-      boost::intrusive::member_hook<task_header, task_header::queue_hook_t,
-                                    &task_header::queue_hook_>,
-      boost::intrusive::cache_last<true>, boost::intrusive::constant_time_size<true>>;
-  using owned_t = boost::intrusive::list<
-      task_header,
-      boost::intrusive::member_hook<task_header, task_header::owned_hook_t,
-                                    &task_header::owned_hook_>,
-      boost::intrusive::constant_time_size<false>>;
+  using queue_t =
+      boost::intrusive::slist<task_header,
+                              boost::intrusive::member_hook<task_header, task_header::queue_hook_t,
+                                                            &task_header::queue_hook_>,
+                              boost::intrusive::cache_last<true>,
+                              boost::intrusive::constant_time_size<true>>;
+  using owned_t =
+      boost::intrusive::list<task_header,
+                             boost::intrusive::member_hook<task_header, task_header::owned_hook_t,
+                                                           &task_header::owned_hook_>,
+                             boost::intrusive::constant_time_size<false>>;
 
   struct worker {
     unsigned index = 0;

@@ -80,9 +80,7 @@ runtime::~runtime() {
   if (mt_) detail::stop_multi_thread(mt_);
 }
 
-runtime_handle runtime::handle() const {
-  return runtime_handle(ct_ ? ct_->get_scheduler() : mt_);
-}
+runtime_handle runtime::handle() const { return runtime_handle(ct_ ? ct_->get_scheduler() : mt_); }
 
 unsigned runtime::workers() const noexcept { return mt_ ? detail::worker_count(mt_) : 1; }
 

@@ -28,8 +28,7 @@ concept future = requires(F& f, context& cx) {
 
 /// The T of a future's polled<T>.
 template <future F>
-using future_output_t =
-    typename detail::polled_value<std::remove_cvref_t<decltype(std::declval<F&>().poll(
-        std::declval<context&>()))>>::type;
+using future_output_t = typename detail::polled_value<
+    std::remove_cvref_t<decltype(std::declval<F&>().poll(std::declval<context&>()))>>::type;
 
 }  // namespace eddy

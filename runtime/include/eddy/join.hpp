@@ -80,8 +80,8 @@ class join_future {
 
 /// Waits for every future; yields std::tuple of their outputs.
 template <class... Fs>
-  requires(future<std::remove_cvref_t<Fs>> && ...)
-[[nodiscard]] join_future<std::remove_cvref_t<Fs>...> join(Fs&&... fs) {
+requires(future<std::remove_cvref_t<Fs>>&&...)
+    [[nodiscard]] join_future<std::remove_cvref_t<Fs>...> join(Fs&&... fs) {
   return join_future<std::remove_cvref_t<Fs>...>(std::forward<Fs>(fs)...);
 }
 
@@ -124,8 +124,8 @@ class select_future {
 /// Waits for the first future to finish; yields a std::variant whose index says
 /// which one, and cancels (destroys) the others.
 template <class... Fs>
-  requires(future<std::remove_cvref_t<Fs>> && ...)
-[[nodiscard]] select_future<std::remove_cvref_t<Fs>...> select(Fs&&... fs) {
+requires(future<std::remove_cvref_t<Fs>>&&...)
+    [[nodiscard]] select_future<std::remove_cvref_t<Fs>...> select(Fs&&... fs) {
   return select_future<std::remove_cvref_t<Fs>...>(std::forward<Fs>(fs)...);
 }
 

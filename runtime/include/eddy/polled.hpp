@@ -25,7 +25,7 @@ class [[nodiscard]] polled {
 
   constexpr polled(pending_t) noexcept {}
   template <class U = T>
-    requires std::is_constructible_v<T, U&&>
+  requires std::is_constructible_v<T, U&&>
   constexpr polled(U&& v) : value_(std::in_place, std::forward<U>(v)) {}
 
   [[nodiscard]] constexpr bool is_ready() const noexcept { return value_.has_value(); }

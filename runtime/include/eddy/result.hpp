@@ -16,14 +16,14 @@ class [[nodiscard]] result {
   using value_type = T;
 
   template <class U = T>
-    requires std::is_constructible_v<T, U&&> &&
-             (!std::is_same_v<std::remove_cvref_t<U>, std::error_code>) &&
-             (!std::is_same_v<std::remove_cvref_t<U>, result>)
-  result(U&& v) : v_(std::in_place_index<0>, std::forward<U>(v)) {}
+  requires std::is_constructible_v<T, U&&> &&
+      (!std::is_same_v<std::remove_cvref_t<U>, std::error_code>)&&(
+          !std::is_same_v<std::remove_cvref_t<U>, result>)result(U&& v)
+      : v_(std::in_place_index<0>, std::forward<U>(v)) {}
   result(std::error_code ec) noexcept : v_(std::in_place_index<1>, ec) { assert(ec); }
   template <class E>
-    requires std::is_error_code_enum_v<E>
-  result(E e) noexcept : result(std::error_code(make_error_code(e))) {}
+  requires std::is_error_code_enum_v<E> result(E e)
+  noexcept : result(std::error_code(make_error_code(e))) {}
 
   [[nodiscard]] bool has_value() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
@@ -61,8 +61,8 @@ class [[nodiscard]] result<void> {
   result() noexcept = default;
   result(std::error_code ec) noexcept : ec_(ec) {}
   template <class E>
-    requires std::is_error_code_enum_v<E>
-  result(E e) noexcept : ec_(make_error_code(e)) {}
+  requires std::is_error_code_enum_v<E> result(E e)
+  noexcept : ec_(make_error_code(e)) {}
 
   [[nodiscard]] bool has_value() const noexcept { return !ec_; }
   explicit operator bool() const noexcept { return has_value(); }

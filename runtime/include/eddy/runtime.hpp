@@ -17,9 +17,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
-#include <mutex>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <type_traits>

@@ -157,8 +157,8 @@ class promise_base {
   void unhandled_exception() noexcept { error_ = std::current_exception(); }
 
   template <class F>
-    requires future<std::remove_reference_t<F>> && (!is_task<std::remove_cvref_t<F>>::value)
-  leaf_awaiter<std::remove_reference_t<F>> await_transform(F&& f) noexcept {
+  requires future<std::remove_reference_t<F>> &&(!is_task<std::remove_cvref_t<F>>::value)
+      leaf_awaiter<std::remove_reference_t<F>> await_transform(F&& f) noexcept {
     return {f, root_};
   }
 
@@ -168,8 +168,8 @@ class promise_base {
   auto await_transform(task<U>& t) noexcept;
 
   template <class A>
-    requires(!future<std::remove_reference_t<A>>)
-  A&& await_transform(A&& a) noexcept {
+  requires(!future<std::remove_reference_t<A>>) A && await_transform(A&& a)
+  noexcept {
     static_assert(future<std::remove_reference_t<A>>,
                   "eddy::task can only co_await eddy futures and tasks");
     return std::forward<A>(a);
@@ -191,10 +191,8 @@ class promise final : public promise_base {
  public:
   task<T> get_return_object() noexcept;
   template <class U = T>
-    requires std::is_convertible_v<U&&, T>
-  void return_value(U&& v) {
-    value_.emplace(std::forward<U>(v));
-  }
+  requires std::is_convertible_v<U&&, T>
+  void return_value(U&& v) { value_.emplace(std::forward<U>(v)); }
   T take_result() {
     if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
     return std::move(*value_);

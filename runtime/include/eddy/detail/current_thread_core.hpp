@@ -57,16 +57,17 @@ class current_thread_core final : public scheduler {
   void wake_main() noexcept;
 
  private:
-  using queue_t = boost::intrusive::slist<
-      task_header,
-      boost::intrusive::member_hook<task_header, task_header::queue_hook_t,
-                                    &task_header::queue_hook_>,
-      boost::intrusive::cache_last<true>, boost::intrusive::constant_time_size<false>>;
-  using owned_t = boost::intrusive::list<
-      task_header,
-      boost::intrusive::member_hook<task_header, task_header::owned_hook_t,
-                                    &task_header::owned_hook_>,
-      boost::intrusive::constant_time_size<false>>;
+  using queue_t =
+      boost::intrusive::slist<task_header,
+                              boost::intrusive::member_hook<task_header, task_header::queue_hook_t,
+                                                            &task_header::queue_hook_>,
+                              boost::intrusive::cache_last<true>,
+                              boost::intrusive::constant_time_size<false>>;
+  using owned_t =
+      boost::intrusive::list<task_header,
+                             boost::intrusive::member_hook<task_header, task_header::owned_hook_t,
+                                                           &task_header::owned_hook_>,
+                             boost::intrusive::constant_time_size<false>>;
 
   ~current_thread_core() override;
 
@@ -78,8 +79,8 @@ class current_thread_core final : public scheduler {
   void turn_driver_now() noexcept;
 
   std::unique_ptr<driver> driver_;
-  queue_t ready_;                         // invariant 1
-  owned_t owned_;                         // invariant 1
+  queue_t ready_;  // invariant 1
+  owned_t owned_;  // invariant 1
   unsigned since_driver_turn_ = 0;
   std::atomic<bool> main_woken_{false};
 

@@ -70,10 +70,10 @@ struct task_vtable {
 class scheduler;
 
 struct task_header {
-  using queue_hook_t =
-      boost::intrusive::slist_member_hook<boost::intrusive::link_mode<boost::intrusive::normal_link>>;
-  using owned_hook_t =
-      boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::normal_link>>;
+  using queue_hook_t = boost::intrusive::slist_member_hook<
+      boost::intrusive::link_mode<boost::intrusive::normal_link>>;
+  using owned_hook_t = boost::intrusive::list_member_hook<
+      boost::intrusive::link_mode<boost::intrusive::normal_link>>;
 
   std::atomic<std::uint64_t> state_;
   const task_vtable* vtable_;
@@ -83,7 +83,7 @@ struct task_header {
   outcome outcome_ = outcome::none;
   bool output_taken_ = false;
   std::uint16_t shard_ = 0;  // which owned-task list holds it (multi-thread executor)
-  waker join_waker_;  // invariant 4
+  waker join_waker_;         // invariant 4
 
   explicit task_header(const task_vtable* vt) noexcept
       // Two references: the executor's and the join_handle's.
