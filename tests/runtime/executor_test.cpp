@@ -155,7 +155,6 @@ TEST(Executor, WakesFromEightThreadsLoseNone) {
   constexpr int threads = 8;
   constexpr int per_thread = 20'000;
   std::atomic<int> produced{0};
-  std::atomic<bool> go{false};
   std::atomic<waker*> shared{nullptr};
 
   struct until_count {
