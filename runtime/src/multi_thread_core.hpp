@@ -59,17 +59,8 @@ class multi_thread_core final : public scheduler {
   static constexpr unsigned inject_interval = 61;
 
  private:
-  using queue_t =
-      boost::intrusive::slist<task_header,
-                              boost::intrusive::member_hook<task_header, task_header::queue_hook_t,
-                                                            &task_header::queue_hook_>,
-                              boost::intrusive::cache_last<true>,
-                              boost::intrusive::constant_time_size<true>>;
-  using owned_t =
-      boost::intrusive::list<task_header,
-                             boost::intrusive::member_hook<task_header, task_header::owned_hook_t,
-                                                           &task_header::owned_hook_>,
-                             boost::intrusive::constant_time_size<false>>;
+  using queue_t = task_queue<true>;
+  using owned_t = owned_task_list;
 
   struct worker {
     unsigned index = 0;

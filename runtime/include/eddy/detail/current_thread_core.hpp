@@ -57,17 +57,8 @@ class current_thread_core final : public scheduler {
   void wake_main() noexcept;
 
  private:
-  using queue_t =
-      boost::intrusive::slist<task_header,
-                              boost::intrusive::member_hook<task_header, task_header::queue_hook_t,
-                                                            &task_header::queue_hook_>,
-                              boost::intrusive::cache_last<true>,
-                              boost::intrusive::constant_time_size<false>>;
-  using owned_t =
-      boost::intrusive::list<task_header,
-                             boost::intrusive::member_hook<task_header, task_header::owned_hook_t,
-                                                           &task_header::owned_hook_>,
-                             boost::intrusive::constant_time_size<false>>;
+  using queue_t = task_queue<false>;
+  using owned_t = owned_task_list;
 
   ~current_thread_core() override;
 

@@ -33,8 +33,8 @@
 #include <cstdint>
 #include <exception>
 
-#include <boost/intrusive/list_hook.hpp>
-#include <boost/intrusive/slist_hook.hpp>
+#include <boost/intrusive/list.hpp>
+#include <boost/intrusive/slist.hpp>
 
 #include <eddy/context.hpp>
 #include <eddy/waker.hpp>
@@ -108,6 +108,22 @@ struct task_header {
   /// Reports an exception nobody will observe (a detached task's) on stderr.
   static void report_unobserved(const std::exception_ptr& e) noexcept;
 };
+
+/// A FIFO run queue of task headers (linked through queue_hook_: no allocation).
+template <bool ConstantTimeSize>
+using task_queue =
+    boost::intrusive::slist<task_header,
+                            boost::intrusive::member_hook<task_header, task_header::queue_hook_t,
+                                                          &task_header::queue_hook_>,
+                            boost::intrusive::cache_last<true>,
+                            boost::intrusive::constant_time_size<ConstantTimeSize>>;
+
+/// An executor's list of the tasks it owns (linked through owned_hook_).
+using owned_task_list =
+    boost::intrusive::list<task_header,
+                           boost::intrusive::member_hook<task_header, task_header::owned_hook_t,
+                                                         &task_header::owned_hook_>,
+                           boost::intrusive::constant_time_size<false>>;
 
 /// What a task_header needs of its executor.
 class scheduler {
