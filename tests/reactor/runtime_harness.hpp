@@ -20,6 +20,8 @@
 #include <eddy/reactor/reactor.hpp>
 #include <eddy/timer/time_driver.hpp>
 
+#include "runtime/src/thread_parker.hpp"
+
 namespace eddy::test {
 
 enum class io_mode { inline_turn, reactor_thread };
@@ -28,33 +30,20 @@ inline const char* to_string(io_mode m) {
   return m == io_mode::inline_turn ? "InlineTurn" : "ReactorThread";
 }
 
-/// Parks the executor thread on a condvar; I/O is the reactor thread's business.
+/// Parks the executor thread (a thread_parker); I/O is the reactor thread's
+/// business, so this driver only names the reactor as its I/O service.
 class threaded_io_driver final : public driver {
  public:
   explicit threaded_io_driver(reactor& r) noexcept : reactor_(r) {}
-  void park(std::optional<std::chrono::nanoseconds> timeout) override {
-    std::unique_lock lock(mutex_);
-    if (!timeout) {
-      cv_.wait(lock, [&] { return notified_; });
-    } else if (timeout->count() > 0) {
-      cv_.wait_for(lock, *timeout, [&] { return notified_; });
-    }
-    notified_ = false;
-  }
-  void unpark() noexcept override {
-    std::lock_guard lock(mutex_);
-    notified_ = true;
-    cv_.notify_one();
-  }
+  void park(std::optional<std::chrono::nanoseconds> timeout) override { parker_.park(timeout); }
+  void unpark() noexcept override { parker_.unpark(); }
   void* service(driver_service which) noexcept override {
     return which == driver_service::io ? &reactor_ : nullptr;
   }
 
  private:
   reactor& reactor_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool notified_ = false;
+  eddy::detail::thread_parker parker_;
 };
 
 class runtime_harness {
