@@ -34,6 +34,7 @@ add_library(eddy_http
   src/http/server_codec.cpp
   src/http/static_file.cpp
   src/http/status.cpp
+  src/http/stream_writer.cpp
   $<TARGET_OBJECTS:eddy_llhttp>)
 add_library(eddy::http ALIAS eddy_http)
 set_target_properties(eddy_http PROPERTIES EXPORT_NAME http POSITION_INDEPENDENT_CODE ON)

@@ -44,6 +44,13 @@ response response::with_body(http::status s, std::string body, std::string_view 
   return r;
 }
 
+response response::stream(http::status s, std::string_view content_type, stream_producer producer) {
+  response r(s);
+  r.add_header("Content-Type", content_type);
+  r.set_stream(std::move(producer));
+  return r;
+}
+
 response response::method_not_allowed(std::string_view allow) {
   response r(status::method_not_allowed);
   r.add_header("Allow", allow);

@@ -84,6 +84,7 @@ server_stats detail::server_counters::snapshot() const noexcept {
   s.io_errors = get(io_errors);
   s.handler_errors = get(handler_errors);
   s.cancelled_at_shutdown = get(cancelled_at_shutdown);
+  s.stream_buffer_peak = get(stream_buffer_peak);
   return s;
 }
 

@@ -19,11 +19,13 @@
 #include <optional>
 #include <span>
 #include <system_error>
+#include <variant>
 
 #include <eddy/error.hpp>
 #include <eddy/net/http/date_cache.hpp>
 #include <eddy/net/http/output_buffer.hpp>
 #include <eddy/net/http/serializer.hpp>
+#include <eddy/net/http/stream_writer.hpp>
 #include <eddy/timer/sleep.hpp>
 
 #include "net/src/http/server_detail.hpp"
@@ -183,6 +185,68 @@ struct server::flush_future {
   }
 };
 
+/// The sink of a stream_writer: flush_future, re-armed for each flush, and the
+/// backpressure bound recorded (server_stats::stream_buffer_peak).
+struct server::stream_sink {
+  server* srv;
+  flush_future flush;
+
+  static polled<result<void>> poll(void* self, context& cx) {
+    auto& s = *static_cast<stream_sink*>(self);
+    auto& peak = s.srv->stats_.stream_buffer_peak;
+    const std::uint64_t size = s.flush.out->size();
+    std::uint64_t seen = peak.load(std::memory_order_relaxed);
+    while (size > seen && !peak.compare_exchange_weak(seen, size, std::memory_order_relaxed)) {
+    }
+    auto p = s.flush.poll(cx);
+    if (p.is_ready()) s.flush.armed = false;  // the next flush gets a fresh write_timeout
+    return p;
+  }
+};
+
+/// Runs a stream producer to completion. While it waits for something other
+/// than its own write() or flush() (a timer, another socket), what it buffered
+/// is written meanwhile; a failure there is kept in the writer, whose next
+/// write() reports it.
+struct server::stream_future {
+  task<void>* producer;
+  stream_writer* writer;
+  output_buffer* out;
+
+  polled<bool> poll(context& cx) {
+    (void)writer->take_flush_polled();
+    if (producer->poll(cx).is_ready()) return true;  // rethrows the producer's exception
+    if (!writer->take_flush_polled() && !out->empty() && !writer->error())
+      (void)writer->poll_flush(cx);
+    return pending;
+  }
+};
+
+/// Streams a body after its head (already in `out`). False when the connection
+/// must close at once, without the last chunk: the producer threw (counted as a
+/// handler error) or a write failed (timed out, or the client left).
+task<bool> server::stream_body(tcp_stream& stream, output_buffer& out, body_framing framing,
+                               stream_producer& producer) {
+  stream_sink sink{this, flush_future{&stream, &out, settings_.write_timeout}};
+  stream_writer writer(out, framing, {&sink, &stream_sink::poll});
+  bool threw = false;
+  try {
+    task<void> t = producer(writer);
+    co_await stream_future{&t, &writer, &out};
+  } catch (...) {
+    threw = true;
+  }
+  if (threw) {
+    bump(stats_.handler_errors);
+    co_return false;
+  }
+  if (const auto ec = writer.error()) {
+    bump(ec == eddy::errc::timed_out ? stats_.write_timeouts : stats_.io_errors);
+    co_return false;
+  }
+  co_return true;
+}
+
 task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
   detail::connection_slot* const slot = guard.slot;
   (void)stream.set_nodelay(true);
@@ -250,9 +314,13 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
       const bool stopping = stopping_.load(std::memory_order_acquire);
       const response_context ctx{thread_date().now(), req.method() == method::head,
                                  req.keep_alive() && !stopping, req.version_minor()};
+      stream_producer producer;
+      if (auto* c = std::get_if<chunked_body>(&resp.body())) producer = std::move(c->producer);
       const write_result wr = write_response(out, std::move(resp), ctx);
-      // The server has no streaming API yet: a chunked_body response ends empty.
-      if (wr.framing != body_framing::complete) write_last_chunk(out, wr.framing);
+      if (wr.framing != body_framing::complete) {  // HEAD never gets here: no producer run
+        if (producer && !co_await stream_body(stream, out, wr.framing, producer)) co_return;
+        write_last_chunk(out, wr.framing);
+      }
       request_started = false;
       if (!wr.keep_alive) end = ending::close;
     }

@@ -1,6 +1,7 @@
 // response.hpp: what a handler returns: a status, header fields and a body, which
 // is nothing, bytes (owned or borrowed), a region of a file (sent with sendfile by
-// the server), or a chunked stream written after the head (serializer.hpp).
+// the server), or a stream written after the head by a producer coroutine
+// (stream_writer.hpp).
 //
 // The framing fields (Content-Length, Transfer-Encoding, Date, Connection) are
 // always computed by the serializer and cannot be set by hand; use set_close() to
@@ -15,6 +16,7 @@
 
 #include <eddy/net/http/file_handle.hpp>
 #include <eddy/net/http/status.hpp>
+#include <eddy/net/http/stream_writer.hpp>
 
 namespace eddy::net::http {
 
@@ -30,8 +32,11 @@ struct borrowed_body {
   std::string_view bytes;
 };
 
-/// The body is streamed after the head with write_chunk() / write_last_chunk().
-struct chunked_body {};
+/// The body is produced after the head by `producer` (stream_writer.hpp); with
+/// no producer it is empty.
+struct chunked_body {
+  stream_producer producer;
+};
 
 class response {
  public:
@@ -45,6 +50,9 @@ class response {
   static response with_body(http::status s, std::string body, std::string_view content_type);
   /// 405 with its mandatory Allow field ("GET, HEAD").
   static response method_not_allowed(std::string_view allow);
+  /// A response whose body `producer` writes after the head (stream_writer.hpp):
+  /// chunked for HTTP/1.1 clients, close-delimited for HTTP/1.0 ones.
+  static response stream(http::status s, std::string_view content_type, stream_producer producer);
 
   http::status status() const noexcept { return status_; }
   void set_status(http::status s) noexcept { status_ = s; }
@@ -64,6 +72,7 @@ class response {
     body_ = file_body{std::move(file), offset, length};
   }
   void set_chunked() { body_ = chunked_body{}; }
+  void set_stream(stream_producer producer) { body_ = chunked_body{std::move(producer)}; }
   body_type& body() noexcept { return body_; }
   const body_type& body() const noexcept { return body_; }
   /// Length of the content; nullopt for a chunked stream.

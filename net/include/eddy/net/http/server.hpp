@@ -105,6 +105,10 @@ struct server_stats {
   std::uint64_t handler_errors = 0;
   /// Connections cancelled because shutdown_timeout passed.
   std::uint64_t cancelled_at_shutdown = 0;
+  /// The most bytes a streamed response (stream_writer.hpp) held in its
+  /// connection's output buffer before flushing: the backpressure bound, about
+  /// stream_writer::flush_threshold plus the largest single write.
+  std::uint64_t stream_buffer_peak = 0;
 };
 
 namespace detail {
@@ -130,6 +134,7 @@ struct server_counters {
   counter io_errors{0};
   counter handler_errors{0};
   counter cancelled_at_shutdown{0};
+  counter stream_buffer_peak{0};
 
   static void bump(counter& c) noexcept { c.fetch_add(1, std::memory_order_relaxed); }
   [[nodiscard]] server_stats snapshot() const noexcept;
@@ -168,8 +173,12 @@ class server {
   struct connection_guard;
   struct read_future;
   struct flush_future;
+  struct stream_sink;
+  struct stream_future;
 
   task<void> run_connection(tcp_stream stream, connection_guard guard);
+  task<bool> stream_body(tcp_stream& stream, output_buffer& out, body_framing framing,
+                         stream_producer& producer);
   void reap() noexcept;
   void wake_readers();
   void count_error(http::status s) noexcept;
