@@ -223,8 +223,9 @@ struct server::stream_future {
 };
 
 /// Streams a body after its head (already in `out`). False when the connection
-/// must close at once, without the last chunk: the producer threw (counted as a
-/// handler error) or a write failed (timed out, or the client left).
+/// must close now, without the last chunk: the producer threw (counted as a
+/// handler error; what it wrote is flushed first) or a write failed (timed out,
+/// or the client left).
 task<bool> server::stream_body(tcp_stream& stream, output_buffer& out, body_framing framing,
                                stream_producer& producer) {
   stream_sink sink{this, flush_future{&stream, &out, settings_.write_timeout}};
@@ -238,6 +239,8 @@ task<bool> server::stream_body(tcp_stream& stream, output_buffer& out, body_fram
   }
   if (threw) {
     bump(stats_.handler_errors);
+    // What it wrote still goes out: the client sees where the body broke off.
+    if (!writer.error()) (void)co_await flush_future{&stream, &out, settings_.write_timeout};
     co_return false;
   }
   if (const auto ec = writer.error()) {
