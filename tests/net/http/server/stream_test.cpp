@@ -94,18 +94,17 @@ router routes(probe& p) {
   });
   // 200 chunks of 4 KiB; counts allocations between chunk 50 and chunk 150.
   r.get("/count", [&p](const request&) -> task<response> {
-    co_return response::stream(status::ok, "text/plain",
-                               [&p](stream_writer& w) -> task<void> {
-                                 const std::string chunk(4096, 'x');
-                                 for (int c = 0; c < 200; ++c) {
-                                   if (c == 50) eddy::sync::test::count_allocations(true);
-                                   if (c == 150) {
-                                     eddy::sync::test::count_allocations(false);
-                                     p.steady_allocations = eddy::sync::test::take_allocation_count();
-                                   }
-                                   if (!co_await w.write(chunk)) co_return;
-                                 }
-                               });
+    co_return response::stream(status::ok, "text/plain", [&p](stream_writer& w) -> task<void> {
+      const std::string chunk(4096, 'x');
+      for (int c = 0; c < 200; ++c) {
+        if (c == 50) eddy::sync::test::count_allocations(true);
+        if (c == 150) {
+          eddy::sync::test::count_allocations(false);
+          p.steady_allocations = eddy::sync::test::take_allocation_count();
+        }
+        if (!co_await w.write(chunk)) co_return;
+      }
+    });
   });
   r.get("/throw", [&p](const request&) -> task<response> {
     co_return response::stream(status::ok, "text/plain", [&p](stream_writer& w) -> task<void> {
@@ -370,8 +369,8 @@ TEST(Stream, ClientLeavingMidStreamStopsTheProducerAndLeaksNothing) {
       auto s = co_await tcp_stream::connect(address::loopback_v4(port));
       if (!s) co_return;
       std::string part;
-      co_await send_and_read(*s, "GET /endless HTTP/1.1\r\nHost: a\r\n\r\n",
-                             std::string(1024, 'e'), part);
+      co_await send_and_read(*s, "GET /endless HTTP/1.1\r\nHost: a\r\n\r\n", std::string(1024, 'e'),
+                             part);
       got = part.substr(0, 15);
     }  // closed with unread data: the server's next writes fail
     co_await p.producer_done.notified();

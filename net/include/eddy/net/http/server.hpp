@@ -15,6 +15,8 @@
 //             batch leaves in one writev (file bodies in between with sendfile).
 //             A handler that suspends (a timer, I/O) first flushes what the batch
 //             already holds, so earlier responses are not held back by it.
+//             A streamed body (stream_writer.hpp) is produced right after its
+//             head, flushing as it goes; the next request is parsed after it.
 //   flush  -> then read again, bounded by keep_alive_timeout while idle between
 //             requests, and by header_timeout once a request has started.
 //   close  -> after `Connection: close`, a protocol error (answered with its

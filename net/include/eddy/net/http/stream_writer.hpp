@@ -37,7 +37,9 @@
 // Lifetime: the server keeps the producer (and what it captured) alive until the
 // coroutine it returned has finished; the request the handler got stays valid
 // until then too (later pipelined requests are answered after the stream ends).
-// The producer runs on the connection's task, on whichever thread polls it.
+// The producer runs on the connection's task, on whichever thread polls it. At
+// server shutdown a stream still running after shutdown_timeout is cancelled (its
+// coroutine frame destroyed at its suspension point) like any other request.
 //
 // Thread safety: a stream_writer belongs to its connection; use it from the
 // producer only, one write() or flush() at a time.
