@@ -70,7 +70,7 @@ bool response::add_header(std::string_view name, std::string_view value) {
 }
 
 std::optional<std::string_view> response::header(std::string_view name) const noexcept {
-  std::string_view rest = headers_;
+  std::string_view rest = headers_.view();
   while (!rest.empty()) {
     auto eol = rest.find("\r\n");
     auto line = rest.substr(0, eol);

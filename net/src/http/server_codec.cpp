@@ -45,6 +45,46 @@ struct field_ref {
   bool value_started = false;
 };
 
+// Receive buffers of the default size are recycled through a small per-thread
+// pool: a connection holds one only while bytes of an unfinished request wait in
+// it (release_buffer()), so idle keep-alive connections cost no buffer, and the
+// busy ones take and give back the same few blocks without calling malloc.
+constexpr std::size_t pooled_size = codec_settings{}.read_size;
+constexpr std::size_t max_pooled = 16;
+
+struct buffer_pool {
+  char* blocks[max_pooled];
+  std::size_t count = 0;
+  ~buffer_pool() {
+    while (count > 0) delete[] blocks[--count];
+  }
+};
+
+buffer_pool& thread_pool() noexcept {
+  thread_local buffer_pool pool;
+  return pool;
+}
+
+std::unique_ptr<char[]> take_buffer(std::size_t size) {
+  if (size == pooled_size) {
+    auto& pool = thread_pool();
+    if (pool.count > 0) return std::unique_ptr<char[]>(pool.blocks[--pool.count]);
+  }
+  return std::make_unique_for_overwrite<char[]>(size);
+}
+
+void give_back(std::unique_ptr<char[]>& buf, std::size_t size) noexcept {
+  if (!buf) return;
+  if (size == pooled_size) {
+    auto& pool = thread_pool();
+    if (pool.count < max_pooled) {
+      pool.blocks[pool.count++] = buf.release();
+      return;
+    }
+  }
+  buf.reset();
+}
+
 http::method to_method(std::uint8_t m) noexcept {
   switch (m) {
     case HTTP_GET:
@@ -83,6 +123,9 @@ struct server_codec::impl {
     llhttp_init(&parser, HTTP_REQUEST, &callbacks());
     parser.data = this;
   }
+  ~impl() { give_back(buf, cap); }
+  impl(const impl&) = delete;
+  impl& operator=(const impl&) = delete;
 
   static const llhttp_settings_t& callbacks() noexcept;
   static impl& self(llhttp_t* p) noexcept { return *static_cast<impl*>(p->data); }
@@ -125,6 +168,7 @@ struct server_codec::impl {
   void release() noexcept;
   void grow(std::size_t new_cap);
   std::span<char> prepare(std::size_t min_size);
+  bool release_buffer() noexcept;
   codec_event next();
 
   codec_settings cfg;
@@ -399,8 +443,9 @@ void server_codec::impl::release() noexcept {
 }
 
 void server_codec::impl::grow(std::size_t new_cap) {
-  auto bigger = std::make_unique_for_overwrite<char[]>(new_cap);
+  auto bigger = take_buffer(new_cap);
   if (end > 0) std::memcpy(bigger.get(), buf.get(), end);
+  give_back(buf, cap);
   buf = std::move(bigger);
   cap = new_cap;
 }
@@ -413,7 +458,7 @@ std::span<char> server_codec::impl::prepare(std::size_t min_size) {
     // Between requests nothing is buffered: give back what a large body grew, so
     // an idle keep-alive connection costs one read buffer.
     if (cap > 4 * std::max(cfg.read_size, min_size)) {
-      buf.reset();
+      give_back(buf, cap);
       cap = 0;
     }
   } else if (cap - end < min_size) {
@@ -434,6 +479,15 @@ std::span<char> server_codec::impl::prepare(std::size_t min_size) {
   }
   if (cap - end < min_size) grow(std::max(cap * 2, end + min_size));
   return {buf.get() + end, cap - end};
+}
+
+bool server_codec::impl::release_buffer() noexcept {
+  if (yielded) release();
+  if (base != end) return false;
+  base = parsed = end = 0;
+  give_back(buf, cap);
+  cap = 0;
+  return true;
 }
 
 codec_event server_codec::impl::next() {
@@ -512,6 +566,8 @@ void server_codec::feed(std::string_view bytes) {
   std::memcpy(space.data(), bytes.data(), bytes.size());
   commit(bytes.size());
 }
+
+bool server_codec::release_buffer() noexcept { return impl_->release_buffer(); }
 
 void server_codec::finish() noexcept { impl_->eof = true; }
 

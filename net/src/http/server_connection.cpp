@@ -1,11 +1,12 @@
 // server_connection.cpp: one connection's task (the state machine of server.hpp's
 // file comment) and the leaf futures it waits on.
 //
-// Syscalls per request in steady state: the read that brings the request (its
-// successor returns EAGAIN once per batch, then the task waits), and one sendmsg
-// for the whole batch of responses. Nothing is allocated per request by the loop
-// itself: the codec's buffer, the output buffer and the handler frames (from the
-// frame allocator) are reused.
+// Syscalls per request in steady state: the read that brings the request (a
+// short read drained the socket, so no second read returns EAGAIN; see
+// read_future), one sendmsg for the whole batch of responses, and a share of
+// epoll_wait. Nothing is allocated per request by the loop itself: the codec's
+// buffer (from a per-thread pool while the connection is busy), the output
+// buffer and the handler frames (from the frame allocator) are reused.
 #include <eddy/net/http/server.hpp>
 
 #include <sys/sendfile.h>
@@ -90,6 +91,18 @@ struct read_outcome {
 /// One read into the codec's free space, racing the connection's deadline and
 /// (between requests) the server's shutdown.
 ///
+/// The codec's buffer is taken (prepare()) only once the socket is readable, and
+/// an idle connection gives it back before it waits: idle connections hold no
+/// receive buffer.
+///
+/// A read that fills less than the space it was given drained the socket, so it
+/// clears the read readiness it observed, as Tokio does: the next read waits for
+/// the next edge instead of making a recv that can only say EAGAIN. No wake is
+/// lost: clear_ready() is a no-op if an event arrived since that readiness was
+/// observed (registration.hpp), and each arrival of data makes a new edge. It is
+/// not cleared when the peer's FIN or an error was seen: no new edge would come
+/// for those, and the next read must see them.
+///
 /// The deadline timer is the connection's, armed lazily: it may be armed for an
 /// earlier time than `deadline` (a keep-alive deadline only ever moves later, so
 /// most reads keep the timer as it is instead of cancelling and re-inserting it
@@ -99,18 +112,33 @@ struct server::read_future {
   server* srv;
   detail::connection_slot* slot;
   tcp_stream* stream;
-  std::span<char> space;
+  server_codec* codec;
   sleep_future* timer;
   timer::clock::time_point deadline;
   bool idle;
 
   polled<read_outcome> poll(context& cx) {
-    auto p = stream->io().poll_read(cx, std::as_writable_bytes(space));
-    if (p.is_ready()) {
-      auto& r = p.value();
-      if (!r) return read_outcome{read_kind::error};
-      return read_outcome{read_kind::data, *r};
+    auto& reg = stream->io().registration();
+    for (;;) {
+      auto ready = reg.poll_ready(cx, io_direction::read);
+      if (ready.is_pending()) break;
+      const std::span<char> space = codec->prepare();
+      ssize_t n;
+      do {
+        n = ::recv(stream->native_handle(), space.data(), space.size(), 0);
+      } while (n < 0 && errno == EINTR);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        reg.clear_ready(ready.value(), io_direction::read);
+        continue;
+      }
+      if (n < 0) return read_outcome{read_kind::error};
+      const io_ready seen = ready.value();
+      if (n > 0 && static_cast<std::size_t>(n) < space.size() && !seen.is_read_closed() &&
+          !seen.is_error())
+        reg.clear_ready(seen, io_direction::read);  // drained (see above)
+      return read_outcome{read_kind::data, static_cast<std::size_t>(n)};
     }
+    if (idle) codec->release_buffer();
     if (!slot->reader.will_wake(cx.waker())) {  // once per connection (invariant 5)
       std::lock_guard lock(srv->conns_mu_);
       slot->reader = cx.waker();
@@ -356,7 +384,7 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
       deadline = request_deadline;
     }
     const auto r =
-        co_await read_future{this, slot, &stream, codec.prepare(), &deadline_timer, deadline, idle};
+        co_await read_future{this, slot, &stream, &codec, &deadline_timer, deadline, idle};
     switch (r.kind) {
       case read_kind::data:
         if (r.n == 0)
@@ -393,8 +421,8 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
   const auto linger_end = timer::deadline_after(settings_.linger_timeout);
   std::size_t drained = 0;
   while (drained < max_linger_bytes) {
-    const auto r = co_await read_future{this,       slot, &stream, codec.prepare(), &deadline_timer,
-                                        linger_end, false};
+    const auto r =
+        co_await read_future{this, slot, &stream, &codec, &deadline_timer, linger_end, false};
     if (r.kind != read_kind::data || r.n == 0) break;
     drained += r.n;
   }

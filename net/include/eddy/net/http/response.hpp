@@ -15,6 +15,7 @@
 #include <variant>
 
 #include <eddy/net/http/file_handle.hpp>
+#include <eddy/net/http/header_text.hpp>
 #include <eddy/net/http/status.hpp>
 #include <eddy/net/http/stream_writer.hpp>
 
@@ -64,7 +65,7 @@ class response {
   /// The first value of `name`, case-insensitive.
   std::optional<std::string_view> header(std::string_view name) const noexcept;
   /// Every field as its wire form, "Name: value\r\n" lines.
-  std::string_view header_block() const noexcept { return headers_; }
+  std::string_view header_block() const noexcept { return headers_.view(); }
 
   void set_body(std::string bytes) { body_ = std::move(bytes); }
   void set_borrowed_body(std::string_view bytes) { body_ = borrowed_body{bytes}; }
@@ -84,7 +85,7 @@ class response {
 
  private:
   http::status status_ = http::status::ok;
-  std::string headers_;
+  header_text headers_;  // inline while small: no allocation per response
   body_type body_;
   bool close_ = false;
 };

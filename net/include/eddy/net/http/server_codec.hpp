@@ -14,6 +14,8 @@
 // point into it; bodies are de-chunked in place. A completed message's bytes are
 // dropped when the caller next asks for space, so in steady state the buffer and
 // the request's header vector are reused and nothing is allocated per request.
+// Between requests the caller may hand the buffer back (release_buffer()) to a
+// per-thread pool that prepare() takes from, so idle connections hold none.
 //
 // Thread safety: none; a codec belongs to one connection's task.
 //
@@ -90,6 +92,11 @@ class server_codec {
   std::span<char> prepare(std::size_t min_size = 0);
   /// `n` bytes were written at the start of the last prepare() span.
   void commit(std::size_t n) noexcept;
+  /// If no byte of an unfinished message is buffered, gives the receive buffer
+  /// back (to a small per-thread pool, which the next prepare() takes from) and
+  /// returns true: an idle keep-alive connection then holds no buffer.
+  /// Invalidates request(), like prepare().
+  bool release_buffer() noexcept;
   /// prepare() + copy + commit().
   void feed(std::string_view bytes);
   /// The peer will send nothing more (read returned 0). Between requests this

@@ -1,0 +1,44 @@
+// header_text.hpp: the wire form of a response's header fields, kept inline up to
+// a few typical lines so that building a small response allocates nothing (a
+// handler builds one per request; issue 6 wants no allocation per request).
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace eddy::net::http {
+
+/// Text that lives in an inline array while it fits, and in a std::string after.
+class header_text {
+ public:
+  /// Bytes kept inline: "Content-Type: text/plain; charset=utf-8\r\n" is 41.
+  static constexpr std::size_t inline_capacity = 96;
+
+  header_text() = default;
+
+  /// Appends `s`; moves everything to the heap the first time it does not fit.
+  header_text& append(std::string_view s) {
+    if (!heap_.empty() || size_ + s.size() > inline_capacity) {
+      if (heap_.empty()) heap_.assign(inline_, size_);
+      heap_.append(s);
+      return *this;
+    }
+    if (!s.empty()) std::memcpy(inline_ + size_, s.data(), s.size());
+    size_ += s.size();
+    return *this;
+  }
+
+  std::string_view view() const noexcept {
+    return heap_.empty() ? std::string_view(inline_, size_) : std::string_view(heap_);
+  }
+  operator std::string_view() const noexcept { return view(); }
+
+ private:
+  std::size_t size_ = 0;  // bytes in inline_ (unused once heap_ holds the text)
+  char inline_[inline_capacity];
+  std::string heap_;
+};
+
+}  // namespace eddy::net::http
