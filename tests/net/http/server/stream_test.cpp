@@ -21,10 +21,13 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include <eddy/executor.hpp>
 #include <eddy/join.hpp>
+#include <eddy/net/http/output_buffer.hpp>
 #include <eddy/net/http/router.hpp>
+#include <eddy/net/http/serializer.hpp>
 #include <eddy/net/http/server.hpp>
 #include <eddy/net/tcp_listener.hpp>
 #include <eddy/net/tcp_stream.hpp>
@@ -223,6 +226,65 @@ task<std::string> run_command(std::string cmd) {
   });
   std::string out = co_await job;
   co_return out;
+}
+
+/// A stream_writer sink that "sends" by moving the buffer into `wire`, or fails.
+struct fake_sink {
+  output_buffer* out;
+  std::string wire;
+  int calls = 0;
+  std::error_code fail;
+
+  static eddy::polled<eddy::result<void>> poll(void* self, eddy::context&) {
+    auto& s = *static_cast<fake_sink*>(self);
+    ++s.calls;
+    if (s.fail) return eddy::result<void>(s.fail);
+    s.wire += s.out->to_string();
+    s.out->consume(s.out->size());
+    return eddy::result<void>{};
+  }
+};
+
+TEST(StreamWriter, FlushesPastTheThresholdAndKeepsTheFirstError) {
+  output_buffer out;
+  fake_sink sink{&out, {}, 0, {}};
+  stream_writer w(out, body_framing::chunked, {&sink, &fake_sink::poll});
+  std::vector<std::string> steps;
+  eddy::block_on([&]() -> task<void> {
+    const bool small = static_cast<bool>(co_await w.write("abc"));
+    steps.push_back(std::to_string(small) + " " + std::to_string(sink.calls) + " " +
+                    out.to_string());
+    const bool big =
+        static_cast<bool>(co_await w.write(std::string(stream_writer::flush_threshold, 'x')));
+    steps.push_back(std::to_string(big) + " " + std::to_string(sink.calls) + " " +
+                    std::to_string(out.size()));
+    sink.fail = std::make_error_code(std::errc::connection_reset);
+    const bool buffered = static_cast<bool>(co_await w.write("more"));  // below the threshold
+    const bool flushed = static_cast<bool>(co_await w.flush());
+    const bool after = static_cast<bool>(co_await w.write("x"));
+    steps.push_back(std::to_string(buffered) + std::to_string(flushed) + std::to_string(after) +
+                    " " + out.to_string());
+  }());
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_EQ(steps[0], "1 0 3\r\nabc\r\n");
+  EXPECT_EQ(steps[1], "1 1 0");
+  EXPECT_TRUE(sink.wire.starts_with("3\r\nabc\r\n10000\r\nxxx"));
+  EXPECT_EQ(steps[2], "100 4\r\nmore\r\n");  // the failed write appended nothing
+  EXPECT_EQ(w.error(), std::errc::connection_reset);
+  EXPECT_EQ(w.bytes_written(), 3 + stream_writer::flush_threshold + 4);
+}
+
+TEST(StreamWriter, CloseDelimitedFramingWritesRawBytes) {
+  output_buffer out;
+  fake_sink sink{&out, {}, 0, {}};
+  stream_writer w(out, body_framing::close_delimited, {&sink, &fake_sink::poll});
+  eddy::block_on([&]() -> task<void> {
+    (void)co_await w.write("abc");
+    (void)co_await w.write("");
+    (void)co_await w.write("def");
+  }());
+  EXPECT_EQ(out.to_string(), "abcdef");
+  EXPECT_EQ(sink.calls, 0);
 }
 
 TEST(Stream, WireFramingAndAPipelinedRequestAfterIt) {
