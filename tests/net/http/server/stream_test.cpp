@@ -8,6 +8,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <charconv>
@@ -71,6 +72,10 @@ struct probe {
   std::atomic<int> producers_started{0};
   std::atomic<bool> write_failed{false};
   std::atomic<long> steady_allocations{-1};
+  // Content bytes the client has read, and the most /stream's producer was ahead
+  // of it after a write completed.
+  std::atomic<std::uint64_t> client_received{0};
+  std::atomic<std::uint64_t> max_lead{0};
   eddy::sync::notify producer_done;
   eddy::sync::notify gate;
 };
@@ -92,6 +97,8 @@ router routes(probe& p) {
             buf.resize(size);
             for (auto& ch : buf) ch = pattern(at++);
             if (!co_await w.write(buf)) co_return;
+            const auto lead = at - std::min(at, p.client_received.load());
+            if (lead > p.max_lead.load()) p.max_lead = lead;
             (void)co_await w.write("");  // skipped: an empty chunk would end the body
           }
         });
@@ -349,6 +356,10 @@ void big_stream_through_a_slow_reader(bool multi_thread) {
         const std::string req = "GET /stream?" + std::to_string(chunks) + "-" +
                                 std::to_string(chunk) +
                                 " HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+        // A fixed receive buffer: the kernel would otherwise grow it (up to
+        // tcp_rmem's 32 MiB here) to hold the whole stream.
+        const int rcvbuf = 64 * 1024;
+        ::setsockopt(s->native_handle(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
         if (!co_await s->write_all(std::as_bytes(std::span(req)))) co_return;
         std::array<std::byte, 16 * 1024> buf;
         std::size_t since_pause = 0;
@@ -356,6 +367,7 @@ void big_stream_through_a_slow_reader(bool multi_thread) {
           auto n = co_await s->read(buf);
           if (!n || *n == 0) break;
           got.append(reinterpret_cast<const char*>(buf.data()), *n);
+          p.client_received = got.size();  // counts the head and framing too: a few KiB
           since_pause += *n;
           if (since_pause >= 256 * 1024) {
             since_pause = 0;
@@ -369,7 +381,12 @@ void big_stream_through_a_slow_reader(bool multi_thread) {
   EXPECT_EQ(content->size(), chunks * chunk);
   EXPECT_TRUE(*content == expected_body(chunks, chunk));
   const auto st = srv.stats();
+  ::testing::Test::RecordProperty("stream_buffer_peak", std::to_string(st.stream_buffer_peak));
   EXPECT_GT(st.stream_buffer_peak, chunk);
+  // The producer waited for the reader: it was never more than the socket
+  // buffers (the server's send buffer grows to tcp_wmem's 4 MiB) ahead.
+  ::testing::Test::RecordProperty("producer_max_lead", std::to_string(p.max_lead.load()));
+  EXPECT_LT(p.max_lead.load(), chunks * chunk * 3 / 4);
   EXPECT_LE(st.stream_buffer_peak, stream_writer::flush_threshold + chunk + 1024);
   EXPECT_EQ(st.io_errors + st.write_timeouts + st.handler_errors, 0u);
 }
