@@ -57,7 +57,14 @@ QUICK=0 RELAXED=0 REPORT_ONLY=""
 REPS="" DURATION="" WARMUP="" PEERS="" SCENARIOS="" BENCHES="" IDLE_CONNS="" SKIP=""
 SC_PEERS="" SC_DURATION="" OUT="" README="" CHART=""
 usage() { sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit "${1:-0}"; }
-ARGS="$*"
+run_q() { # quoted command line for the log
+  local out="" a
+  for a in "$@"; do
+    if [[ $a =~ [[:space:]\'] || -z $a ]]; then out+=" '${a//\'/\'\\\'\'}'"; else out+=" $a"; fi
+  done
+  echo "${out# }"
+}
+ARGS="$(run_q "$@")"
 while (($#)); do
   case "$1" in
     --quick) QUICK=1; shift ;;
@@ -109,7 +116,7 @@ ensure_gnuplot() {
 report() {
   ensure_gnuplot
   python3 "$HERE/report.py" --results "$1" --readme "$README" --chart "$CHART" &&
-    echo "bench.sh: wrote $README and $CHART (results in $1)" >&2
+    echo "bench.sh: wrote $README$([[ -f $CHART ]] && echo " and $CHART") (results in $1)" >&2
 }
 
 if [[ -n "$REPORT_ONLY" ]]; then
@@ -159,14 +166,6 @@ CAND2="$SERVER --host 127.0.0.1 --port {port} --threads 2"
   echo "load_at_start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$OUT/info.txt"
 log() { echo "$*" >>"$OUT/commands.txt"; echo "bench.sh: $*" >&2; }
-
-run_q() { # quoted command line for the log
-  local out="" a
-  for a in "$@"; do
-    if [[ $a =~ [[:space:]\'] || -z $a ]]; then out+=" '${a//\'/\'\\\'\'}'"; else out+=" $a"; fi
-  done
-  echo "${out# }"
-}
 
 t0=$(date +%s)
 for ((rep = 1; rep <= REPS; rep++)); do
