@@ -142,7 +142,7 @@ if ((RELAXED)); then
   export QUIET_WAIT_S=1
   HTTP_OPTS+=(--max-foreign 100 --max-steal 100 --retries 0)
 elif ((QUICK)); then
-  export QUIET_WAIT_S=${QUIET_WAIT_S:-30}
+  export QUIET_WAIT_S=${QUIET_WAIT_S:-15}
   HTTP_OPTS+=(--retries 1)
 fi
 CAND1="$SERVER --host 127.0.0.1 --port {port} --threads 1"

@@ -36,7 +36,7 @@ DURATION=5 PEERS="limit" CANDIDATE="" OUT="" TOOL=perf
 usage() { sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while (($#)); do
   case "$1" in
-    --candidate) CANDIDATE=$2; shift 2 ;;
+    --candidate) export CANDIDATE=$2; shift 2 ;; # read by lib/servers.sh
     --peers) PEERS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --tool) TOOL=$2; shift 2 ;;
@@ -53,6 +53,7 @@ esac
 OUT=${OUT:-/tmp/eddy-bench/syscalls-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT/logs"
 
+# shellcheck disable=SC2034 # lib/servers.sh starts the peers through $HERE/run-peer.sh
 HERE="$PEERS_HTTP" # lib/servers.sh starts the peers through $HERE/run-peer.sh
 # shellcheck source=/dev/null
 source "$PEERS_HTTP/lib/servers.sh"
@@ -106,7 +107,7 @@ measure_one() { # server load -> one TSV row
   local url="http://127.0.0.1:$PORT/plaintext"
   # shellcheck disable=SC2086
   taskset -c 1 wrk -t1 -c"$conns" -d1 -s "$lua" "$url" -- $largs >/dev/null 2>&1
-  pids=$(printf '%s\n' "$SERVER_PID" $(descendants "$SERVER_PID") | paste -sd,)
+  pids=$({ echo "$SERVER_PID"; descendants "$SERVER_PID"; } | paste -sd,)
   if [[ $TOOL == perf ]]; then
     taskset -c 1 perf trace -s -p "$pids" -o "$OUT/logs/trace.$tag.txt" >/dev/null 2>&1 &
   else
