@@ -3,7 +3,7 @@
 JOBS ?= $(shell nproc)
 PORT ?= 8080
 
-.PHONY: all deps test run asan tsan release clean format bench fuzz
+.PHONY: all deps test run asan tsan release clean format bench bench-quick fuzz
 
 all: test
 
@@ -38,6 +38,19 @@ tsan: deps
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	tests/net/http/fuzz/run.sh $(FUZZ_SECONDS)
+
+# Benchmarks against the peers of ../shared/peers (build them once with
+# ../shared/peers/http/setup.sh and ../shared/peers/runtime/setup.sh). `make bench`
+# (about 45 min, wants a quiet machine) regenerates the results part of
+# bench/README.md and bench/chart.png; `make bench-quick` (a few minutes) writes its
+# README and chart under bench/results/quick-<stamp>/ instead. Options of
+# bench/bench.sh go in BENCH_ARGS, e.g. BENCH_ARGS="--scenarios 'a d' --reps 5".
+BENCH_ARGS ?=
+bench: release
+	bench/bench.sh $(BENCH_ARGS)
+
+bench-quick: release
+	bench/bench.sh --quick $(BENCH_ARGS)
 
 format:
 	git ls-files '*.hpp' '*.cpp' '*.h' | xargs clang-format -i

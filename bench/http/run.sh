@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # run.sh -- the HTTP benchmark of ../shared/peers/http/bench.sh with eddy's
 # http_server example (release build, --threads 1: one current-thread runtime) as
-# the candidate, side by side with the peer servers; then writes the resulting
-# table into bench/README.md under "## HTTP" (the rest of that file is left alone).
+# the candidate, side by side with the peer servers, for iterating on the server:
+# prints the table and leaves it in $OUT/table.md. `make bench` runs this
+# comparison among the others and regenerates bench/README.md.
 #
 # Usage: bench/http/run.sh [bench.sh options...]
 #   e.g. bench/http/run.sh --scenarios 'a d' --duration 5 --reps 1
@@ -36,28 +37,4 @@ fi
 "$PEERS_HTTP/bench.sh" --candidate "$BIN --host 127.0.0.1 --port {port} --threads 1" \
   --out "$OUT" "$@"
 
-# Replace (or append) the "## HTTP" section of bench/README.md.
-python3 - "$REPO/bench/README.md" "$OUT" "$*" <<'PY'
-import datetime, os, re, sys
-readme, out, args = sys.argv[1], sys.argv[2], sys.argv[3]
-table = open(os.path.join(out, "table.md")).read().strip()
-section = f"""## HTTP
-
-`bench/http/run.sh {args}`, {datetime.date.today()}: `GET /plaintext` served by
-`http_server --threads 1` (the candidate row; one current-thread runtime) and the
-peers of ../shared/peers/http, one server core (CPU 0) against one `wrk -t1` core
-(CPU 1), 127.0.0.1. Read ../shared/peers/http/RESULTS.md for what the columns
-mean and why req/s of client-bound rows is wrk's ceiling, not a ranking.
-Raw results: `{out}`.
-
-{table}
-"""
-text = open(readme).read() if os.path.exists(readme) else "# eddy benchmarks\n"
-m = re.search(r"^## HTTP\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
-if m:
-    text = text[:m.start()] + section + "\n" + text[m.end():].lstrip("\n")
-else:
-    text = text.rstrip("\n") + "\n\n" + section
-open(readme, "w").write(text.rstrip("\n") + "\n")
-print(f"run.sh: table written to {readme}")
-PY
+echo "run.sh: table in $OUT/table.md (make bench writes the full report into bench/README.md)" >&2
