@@ -53,12 +53,9 @@ epoll_backend::epoll_backend() : events_(max_events) {
     ::close(epfd_);
     throw std::system_error(saved, std::system_category(), "eventfd");
   }
-  // Edge-triggered: every write() to an eventfd wakes its waiters, so each notify()
-  // makes exactly one later wait report it, and nobody needs to read the counter
-  // back (one syscall per cross-thread wake instead of two). The counter only
-  // grows; notify() resets it in the practically unreachable case it saturates.
+  // Level-triggered on purpose: until drain_notify() reads it, every wait returns.
   epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLET;
+  ev.events = EPOLLIN;
   ev.data.u64 = notify_token;
   if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, eventfd_, &ev) < 0) {
     const int saved = errno;
@@ -107,19 +104,15 @@ std::size_t epoll_backend::wait(std::span<backend_event> out,
 
 void epoll_backend::notify() noexcept {
   const std::uint64_t one = 1;
-  for (;;) {
-    if (::write(eventfd_, &one, sizeof one) >= 0) return;
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN) return;
-    // Saturated after about 2^64 notifications: reset the counter so that the
-    // write succeeds and produces the edge the waiting thread needs.
-    std::uint64_t value;
-    while (::read(eventfd_, &value, sizeof value) < 0 && errno == EINTR) {
-    }
+  // EAGAIN means the counter is saturated: a wake-up is pending anyway.
+  while (::write(eventfd_, &one, sizeof one) < 0 && errno == EINTR) {
   }
 }
 
-// Nothing to re-arm: the registration is edge-triggered (see the constructor).
-void epoll_backend::drain_notify() noexcept {}
+void epoll_backend::drain_notify() noexcept {
+  std::uint64_t value;
+  while (::read(eventfd_, &value, sizeof value) < 0 && errno == EINTR) {
+  }
+}
 
 }  // namespace eddy::detail
