@@ -10,6 +10,8 @@
 # Env: PEERS_DIR (/tmp/eddy-peers-rt; built by ../shared/peers/runtime/setup.sh)
 #      EDDY_BENCH (build/release/bench/eddy_bench)  REPS (3)  CALLGRIND (1)
 #      BENCHES, PEERS (space lists)  OUT (bench/results/runtime-<stamp>)
+#      EDDY_BASE: another eddy_bench (say, a build of the previous commit); adds
+#      it as peer eddy-base-ct when PEERS names it, for before/after in one run
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
@@ -32,6 +34,7 @@ cmd() {  # peer -> command prefix
   case "$1" in
     eddy-ct) echo "$EDDY ct" ;;
     eddy-mt2) echo "$EDDY mt" ;;
+    eddy-base-ct) echo "${EDDY_BASE:-/nonexistent} ct" ;;
     tokio-ct) echo "$PEERS_DIR/bin/tokio_bench ct" ;;
     tokio-mt2) echo "$PEERS_DIR/bin/tokio_bench mt" ;;
     asio-post-ioex) echo "$PEERS_DIR/bin/asio_bench_ioex post" ;;
@@ -40,7 +43,7 @@ cmd() {  # peer -> command prefix
 available() {  # peer bench
   local c; c="$(cmd "$1")"
   [[ -x "${c%% *}" ]] || return 1
-  if [[ "$1" == eddy-* ]]; then "$EDDY" ct "$2" 1 >/dev/null 2>&1 || return 1; fi
+  if [[ "$1" == eddy-* ]]; then ${c%% *} ct "$2" 1 >/dev/null 2>&1 || return 1; fi
   return 0
 }
 callgrind_sizes() {

@@ -19,8 +19,6 @@ void task_wake(void* p) {
 void task_wake_by_ref(void* p) { static_cast<task_header*>(p)->wake_by_ref(); }
 void task_drop(void* p) { static_cast<task_header*>(p)->unref(); }
 
-constexpr waker_vtable task_waker_vtable{task_clone, task_wake, task_wake_by_ref, task_drop};
-
 raw_waker task_clone(void* p) {
   static_cast<task_header*>(p)->ref();
   return {p, &task_waker_vtable};
@@ -28,7 +26,7 @@ raw_waker task_clone(void* p) {
 
 }  // namespace
 
-raw_waker task_header::borrowed_waker() noexcept { return {this, &task_waker_vtable}; }
+constinit const waker_vtable task_waker_vtable{task_clone, task_wake, task_wake_by_ref, task_drop};
 
 void task_header::wake_by_ref() noexcept {
   std::uint64_t s = state_.load(std::memory_order_acquire);

@@ -1,6 +1,7 @@
 // task_run.hpp: the state transitions every executor makes around one poll of a
 // task (task_header.hpp explains the state word). Executors differ in where they
-// queue and track tasks, not in how a task is run or completed.
+// queue and track tasks, not in how a task is run or completed. Inline: they sit
+// on every poll of every task, between the executor's loop and the task's poll.
 #pragma once
 
 #include <eddy/detail/task_header.hpp>
@@ -18,10 +19,34 @@ enum class run_outcome {
 
 /// Polls `t` once (or destroys its frame if it was cancelled). Precondition: `t`
 /// was dequeued with `scheduled` set and `running` clear.
-run_outcome run_task(task_header* t) noexcept;
+inline run_outcome run_task(task_header* t) noexcept {
+  // scheduled -> running in one step (task_header invariant 1).
+  std::uint64_t s =
+      t->state_.fetch_xor(state::scheduled | state::running, std::memory_order_acq_rel);
+  if (s & state::cancelled) [[unlikely]] {
+    t->vtable_->cancel(t);
+    return run_outcome::finished;
+  }
+  waker w(t->borrowed_waker());
+  context cx(w);
+  bool done = t->vtable_->poll(t, cx);
+  (void)w.release();
+  if (done) return run_outcome::finished;
+  s = t->state_.fetch_and(~state::running, std::memory_order_acq_rel);
+  return (s & state::scheduled) ? run_outcome::requeue : run_outcome::idle;
+}
 
 /// Publishes completion, wakes the join handle and drops the executor's
 /// reference. The caller has already unlinked `t` from its owned-task list.
-void finish_task(task_header* t) noexcept;
+inline void finish_task(task_header* t) noexcept {
+  std::uint64_t s = t->state_.load(std::memory_order_relaxed);
+  std::uint64_t next;
+  do {
+    next = (s | state::complete) & ~(state::running | state::scheduled);
+  } while (!t->state_.compare_exchange_weak(s, next, std::memory_order_acq_rel,
+                                            std::memory_order_relaxed));
+  if ((s & state::join_interest) && (s & state::join_waker)) t->join_waker_.wake_by_ref();
+  t->unref();  // the executor's reference
+}
 
 }  // namespace eddy::detail

@@ -118,6 +118,51 @@ TEST(Task, LeafExceptionAfterSuspensionReachesCoroutine) {
   EXPECT_EQ(block_on(t()), "second poll");
 }
 
+// Exceptions travel through the poll in progress, not the frames: one caught
+// halfway must leave nothing behind, and the next one must still surface.
+TEST(Task, ExceptionsAfterACaughtOneStillReachTheirAwaiter) {
+  struct throw_on_second_poll {
+    int polls = 0;
+    waker w;
+    polled<int> poll(context& cx) {
+      if (++polls == 2) throw std::logic_error("leaf");
+      w = cx.waker();
+      w.wake_by_ref();
+      return pending;
+    }
+  };
+  auto inner = []() -> task<int> {
+    throw_on_second_poll f;
+    co_return co_await f;  // throws "leaf" after one suspension
+  };
+  auto middle = [&]() -> task<int> {
+    int caught = 0;
+    try {
+      co_await inner();
+    } catch (const std::logic_error&) {
+      ++caught;
+    }
+    throw_on_second_poll g;  // suspends again after the caught exception
+    try {
+      co_await g;
+    } catch (const std::logic_error&) {
+      ++caught;
+    }
+    if (caught == 2) throw std::runtime_error("outer");
+    co_return caught;
+  };
+  auto outer = [&]() -> task<std::string> {
+    try {
+      co_await middle();
+    } catch (const std::runtime_error& e) {
+      co_return e.what();
+    }
+    co_return "none";
+  };
+  EXPECT_EQ(block_on(outer()), "outer");
+  EXPECT_THROW(block_on(middle()), std::runtime_error);
+}
+
 TEST(Task, DestroyingUnstartedTaskRunsNoBody) {
   int ran = 0;
   {

@@ -59,20 +59,26 @@ class [[nodiscard]] result<void> {
  public:
   using value_type = void;
   result() noexcept = default;
-  result(std::error_code ec) noexcept : ec_(ec) {}
+  result(std::error_code ec) noexcept
+      : value_(ec.value()), category_(ec ? &ec.category() : nullptr) {}
   template <class E>
   requires std::is_error_code_enum_v<E> result(E e)
-  noexcept : ec_(make_error_code(e)) {}
+  noexcept : result(std::error_code(make_error_code(e))) {}
 
-  [[nodiscard]] bool has_value() const noexcept { return !ec_; }
+  [[nodiscard]] bool has_value() const noexcept { return category_ == nullptr; }
   explicit operator bool() const noexcept { return has_value(); }
   void value() const {
-    if (ec_) throw std::system_error(ec_);
+    if (category_) throw std::system_error(error());
   }
-  [[nodiscard]] std::error_code error() const noexcept { return ec_; }
+  [[nodiscard]] std::error_code error() const noexcept {
+    return category_ ? std::error_code(value_, *category_) : std::error_code{};
+  }
 
  private:
-  std::error_code ec_;
+  // Not a std::error_code: its default constructor calls std::system_category()
+  // out of line, and every successful operation would pay for that call.
+  int value_ = 0;
+  const std::error_category* category_ = nullptr;  // null: success
 };
 
 }  // namespace eddy

@@ -63,9 +63,26 @@ struct is_task : std::false_type {};
 template <class U>
 struct is_task<task<U>> : std::true_type {};
 
+/// What one call of task::poll lends the chain it drives, on its stack: the
+/// context, and the exception in flight between two coroutines of the chain (a
+/// leaf's poll that threw, or a child task that ended with one). At most one is
+/// in flight at a time and it never outlives the poll: whoever resumes next (the
+/// awaiting coroutine, or task::poll for the outermost) rethrows it at once. Kept
+/// here rather than in every frame and awaiter, which saves 16 bytes per frame.
+struct poll_scope {
+  context* cx = nullptr;
+  std::exception_ptr error;
+
+  void rethrow_if_error() {
+    if (error) [[unlikely]]
+      std::rethrow_exception(std::exchange(error, nullptr));
+  }
+};
+
 /// The driver of one chain of coroutines (see the file comment).
 struct poll_root {
-  context* cx = nullptr;
+  /// The poll in progress (null between polls).
+  poll_scope* scope = nullptr;
   /// The leaf the chain is suspended on, and how to poll it: returns true when
   /// the leaf is ready (its result then sits in the awaiter).
   void* leaf = nullptr;
@@ -83,7 +100,7 @@ class leaf_awaiter {
 
   bool await_ready() {
     // A throwing poll propagates straight into the awaiting coroutine.
-    auto p = future_.poll(*root_->cx);
+    auto p = future_.poll(*root_->scope->cx);
     if (p.is_pending()) return false;
     store(std::move(p));
     return true;
@@ -96,13 +113,13 @@ class leaf_awaiter {
   }
 
   output await_resume() {
-    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+    root_->scope->rethrow_if_error();
     if constexpr (!std::is_void_v<output>) return std::move(*value_);
   }
 
  private:
   // Called by the poll_root's owner, outside the coroutine body: an exception is
-  // kept and rethrown inside the coroutine by await_resume.
+  // kept in the poll_scope and rethrown inside the coroutine by await_resume.
   static bool repoll(void* self, context& cx) noexcept {
     auto* a = static_cast<leaf_awaiter*>(self);
     try {
@@ -110,7 +127,7 @@ class leaf_awaiter {
       if (p.is_pending()) return false;
       a->store(std::move(p));
     } catch (...) {
-      a->error_ = std::current_exception();
+      a->root_->scope->error = std::current_exception();
     }
     return true;
   }
@@ -124,7 +141,6 @@ class leaf_awaiter {
   poll_root* root_;
   [[no_unique_address]] std::conditional_t<std::is_void_v<output>, empty, std::optional<output>>
       value_;
-  std::exception_ptr error_;
 };
 
 class promise_base {
@@ -154,7 +170,8 @@ class promise_base {
   };
   final_awaiter final_suspend() noexcept { return {}; }
 
-  void unhandled_exception() noexcept { error_ = std::current_exception(); }
+  // The exception goes to the poll_scope: the next coroutine to run rethrows it.
+  void unhandled_exception() noexcept { root_->scope->error = std::current_exception(); }
 
   template <class F>
   requires future<std::remove_reference_t<F>> &&(!is_task<std::remove_cvref_t<F>>::value)
@@ -183,7 +200,6 @@ class promise_base {
 
   poll_root* root_ = nullptr;
   std::coroutine_handle<> continuation_{};
-  std::exception_ptr error_;
 };
 
 template <class T>
@@ -193,10 +209,8 @@ class promise final : public promise_base {
   template <class U = T>
   requires std::is_convertible_v<U&&, T>
   void return_value(U&& v) { value_.emplace(std::forward<U>(v)); }
-  T take_result() {
-    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
-    return std::move(*value_);
-  }
+  /// Precondition: the caller has rethrown the poll_scope's error, if any.
+  T take_result() { return std::move(*value_); }
 
  private:
   std::optional<T> value_;
@@ -207,9 +221,7 @@ class promise<void> final : public promise_base {
  public:
   task<void> get_return_object() noexcept;
   void return_void() noexcept {}
-  void take_result() {
-    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
-  }
+  void take_result() noexcept {}
 };
 
 template <class U>
@@ -231,7 +243,10 @@ class task_awaiter {
     root_->resume_point = child_;  // task::poll resumes it (trampoline)
   }
 #endif
-  U await_resume() { return child_.promise().take_result(); }
+  U await_resume() {
+    root_->scope->rethrow_if_error();
+    return child_.promise().take_result();
+  }
 
  private:
   std::coroutine_handle<promise<U>> child_;
@@ -266,6 +281,13 @@ class [[nodiscard]] task {
   polled<T> poll(context& cx) {
     assert(handle_ && !handle_.done() && "poll of an empty or finished task");
     detail::poll_root& r = root_;
+    // The scope lives for this call only; a leaf's exception lands in it.
+    detail::poll_scope scope{&cx, nullptr};
+    r.scope = &scope;
+    struct unset {
+      detail::poll_root& r;
+      ~unset() { r.scope = nullptr; }
+    } guard{r};
     if (r.leaf_poll) {
       if (!r.leaf_poll(r.leaf, cx)) return pending;
       r.leaf_poll = nullptr;
@@ -273,17 +295,17 @@ class [[nodiscard]] task {
       handle_.promise().root_ = &r;
       r.resume_point = handle_;
     }
-    r.cx = &cx;
     // With symmetric transfer this runs once; as a trampoline, once per transfer.
     do {
       r.resume_point.resume();
     } while (!r.leaf_poll && !handle_.done());
     if (!handle_.done()) {
       assert(r.leaf_poll && "a task suspended without a pending leaf");
+      assert(!scope.error && "an exception outlived the resumption that should rethrow it");
       return pending;
     }
+    scope.rethrow_if_error();
     if constexpr (std::is_void_v<T>) {
-      handle_.promise().take_result();
       return ready();
     } else {
       return handle_.promise().take_result();

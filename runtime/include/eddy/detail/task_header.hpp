@@ -69,6 +69,9 @@ struct task_vtable {
 
 class scheduler;
 
+/// The wakers of spawned tasks (task_header.cpp): data is the task_header.
+extern const waker_vtable task_waker_vtable;
+
 struct task_header {
   using queue_hook_t = boost::intrusive::slist_member_hook<
       boost::intrusive::link_mode<boost::intrusive::normal_link>>;
@@ -103,7 +106,7 @@ struct task_header {
 
   /// A waker for this task that does not own a reference (for the context of a
   /// poll; futures clone it to keep it).
-  [[nodiscard]] raw_waker borrowed_waker() noexcept;
+  [[nodiscard]] raw_waker borrowed_waker() noexcept { return {this, &task_waker_vtable}; }
 
   /// Reports an exception nobody will observe (a detached task's) on stderr.
   static void report_unobserved(const std::exception_ptr& e) noexcept;

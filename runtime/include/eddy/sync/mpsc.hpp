@@ -159,20 +159,11 @@ class [[nodiscard]] send_future {
   }
   send_future& operator=(send_future&&) = delete;
 
+  // The check inline, the work out of line: dropping a send that completed (the
+  // common case) costs no call.
   ~send_future() {
-    if (state_ != state::queued) return;
-    waker old, next;
-    {
-      detail::lock_guard lk(ch_->lock);
-      if (node_.is_linked()) {
-        node_.unlink();
-      } else if (node_.granted) {
-        --ch_->reserved;
-        next = ch_->grant_locked();  // invariant 2: pass the slot on
-      }
-      old = std::move(node_.w);
-    }
-    std::move(next).wake();
+    if (state_ == state::queued) [[unlikely]]
+      leave_queue();
   }
 
   polled<result<void>> poll(context& cx) {
@@ -212,6 +203,22 @@ class [[nodiscard]] send_future {
   }
 
  private:
+  // Unlinks a waiting send, or passes on the slot it was granted (invariant 2).
+  [[gnu::noinline]] void leave_queue() noexcept {
+    waker old, next;
+    {
+      detail::lock_guard lk(ch_->lock);
+      if (node_.is_linked()) {
+        node_.unlink();
+      } else if (node_.granted) {
+        --ch_->reserved;
+        next = ch_->grant_locked();  // invariant 2: pass the slot on
+      }
+      old = std::move(node_.w);
+    }
+    std::move(next).wake();
+  }
+
   enum class state : std::uint8_t { idle, queued, done };
   detail::chan<T>* ch_;
   std::optional<T> value_;
@@ -241,6 +248,12 @@ class [[nodiscard]] recv_future {
     if (!ch_->ring.empty()) {
       std::optional<T> v(ch_->ring.pop());
       next = ch_->grant_locked();
+      if (registered_) {
+        // Usually empty already (a push takes it); clearing it now spares the
+        // destructor a lock/unlock.
+        old = std::move(ch_->rx_waker);
+        registered_ = false;
+      }
       lk.unlock();
       std::move(next).wake();
       return v;

@@ -41,7 +41,9 @@ using lock_guard = std::unique_lock<spin_lock>;
 /// Returns the waker it replaced: the caller drops it after unlocking (rule 3).
 [[nodiscard]] inline waker update_waker(waker& slot, const context& cx) {
   if (slot.will_wake(cx.waker())) return {};
-  return std::exchange(slot, cx.waker());
+  waker w(cx.waker());  // one clone, then a swap: no temporary to drop
+  slot.swap(w);
+  return w;
 }
 
 /// Wakes every waiter in `list`: splices them into a local batch, then, a few at
