@@ -29,6 +29,7 @@
 #include <cassert>
 #include <cstring>
 
+#include "net/src/http/buffer_pool.hpp"
 #include "net/src/http/target.hpp"
 
 namespace eddy::net::http {
@@ -45,45 +46,8 @@ struct field_ref {
   bool value_started = false;
 };
 
-// Receive buffers of the default size are recycled through a small per-thread
-// pool: a connection holds one only while bytes of an unfinished request wait in
-// it (release_buffer()), so idle keep-alive connections cost no buffer, and the
-// busy ones take and give back the same few blocks without calling malloc.
-constexpr std::size_t pooled_size = codec_settings{}.read_size;
-constexpr std::size_t max_pooled = 16;
-
-struct buffer_pool {
-  char* blocks[max_pooled];
-  std::size_t count = 0;
-  ~buffer_pool() {
-    while (count > 0) delete[] blocks[--count];
-  }
-};
-
-buffer_pool& thread_pool() noexcept {
-  thread_local buffer_pool pool;
-  return pool;
-}
-
-std::unique_ptr<char[]> take_buffer(std::size_t size) {
-  if (size == pooled_size) {
-    auto& pool = thread_pool();
-    if (pool.count > 0) return std::unique_ptr<char[]>(pool.blocks[--pool.count]);
-  }
-  return std::make_unique_for_overwrite<char[]>(size);
-}
-
-void give_back(std::unique_ptr<char[]>& buf, std::size_t size) noexcept {
-  if (!buf) return;
-  if (size == pooled_size) {
-    auto& pool = thread_pool();
-    if (pool.count < max_pooled) {
-      pool.blocks[pool.count++] = buf.release();
-      return;
-    }
-  }
-  buf.reset();
-}
+using detail::give_back;
+using detail::take_block;
 
 http::method to_method(std::uint8_t m) noexcept {
   switch (m) {
@@ -443,7 +407,7 @@ void server_codec::impl::release() noexcept {
 }
 
 void server_codec::impl::grow(std::size_t new_cap) {
-  auto bigger = take_buffer(new_cap);
+  auto bigger = take_block(new_cap);
   if (end > 0) std::memcpy(bigger.get(), buf.get(), end);
   give_back(buf, cap);
   buf = std::move(bigger);
