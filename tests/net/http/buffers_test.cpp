@@ -9,6 +9,7 @@
 
 #include <eddy/net/http/output_buffer.hpp>
 #include <eddy/net/http/response.hpp>
+#include <eddy/net/http/server_codec.hpp>
 
 namespace {
 
@@ -62,6 +63,54 @@ TEST(OutputBuffer, ArenaGrowsPastABlockAndIsReusedAfterDraining) {
   output_buffer moved = std::move(out);
   moved.append("!");
   EXPECT_EQ(moved.to_string(), "after drain!");
+}
+
+TEST(CodecRelease, KeepsAPartialRequestAndParksBetweenRequests) {
+  server_codec codec;
+  codec.feed("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HT");
+  ASSERT_EQ(codec.next(), codec_event::request);
+  EXPECT_EQ(codec.request().path(), "/a");
+  ASSERT_EQ(codec.next(), codec_event::need_input);
+  EXPECT_FALSE(codec.release_buffer());  // "GET /b HT" must stay
+  codec.feed("TP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(codec.next(), codec_event::request);
+  EXPECT_EQ(codec.request().path(), "/b");
+  ASSERT_EQ(codec.next(), codec_event::need_input);
+  EXPECT_TRUE(codec.release_buffer());  // idle: buffer and parser state parked
+  EXPECT_TRUE(codec.idle());
+  EXPECT_EQ(codec.requests_completed(), 2u);
+  codec.feed("GET /c HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(codec.next(), codec_event::request);
+  EXPECT_EQ(codec.request().path(), "/c");
+  EXPECT_EQ(codec.requests_completed(), 3u);
+  ASSERT_EQ(codec.next(), codec_event::need_input);
+  EXPECT_TRUE(codec.release_buffer());
+  codec.finish();  // the peer closes while the codec is parked
+  EXPECT_EQ(codec.next(), codec_event::closed);
+}
+
+TEST(CodecRelease, ParkedStateIsCleanForTheNextCodec) {
+  {
+    server_codec bad;  // leaves a parked impl behind only if it was clean
+    bad.feed("GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    ASSERT_EQ(bad.next(), codec_event::request);
+    EXPECT_EQ(bad.next(), codec_event::closed);
+    bad.release_buffer();
+  }
+  server_codec a;
+  a.feed("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+  ASSERT_EQ(a.next(), codec_event::request);
+  ASSERT_EQ(a.next(), codec_event::need_input);
+  ASSERT_TRUE(a.release_buffer());
+  server_codec b;  // may take a's parked state
+  b.feed("GET /q?z=1 HTTP/1.1\r\nHost: y\r\n\r\n");
+  ASSERT_EQ(b.next(), codec_event::request);
+  EXPECT_EQ(b.request().path(), "/q");
+  EXPECT_EQ(b.request().query(), "z=1");
+  EXPECT_EQ(b.request().body(), "");
+  EXPECT_EQ(b.request().headers().size(), 1u);
+  EXPECT_EQ(b.requests_completed(), 1u);
+  EXPECT_EQ(a.requests_completed(), 1u);
 }
 
 }  // namespace
