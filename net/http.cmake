@@ -21,6 +21,7 @@ target_include_directories(eddy_llhttp PRIVATE ${EDDY_LLHTTP_INCLUDE_DIR})
 set_target_properties(eddy_llhttp PROPERTIES POSITION_INDEPENDENT_CODE ON C_STANDARD 99)
 
 add_library(eddy_http
+  src/http/buffer_pool.cpp
   src/http/date_cache.cpp
   src/http/headers.cpp
   src/http/mime.cpp

@@ -4,7 +4,10 @@
 //   1. Arena segments store offsets, not pointers: the arena may reallocate while
 //      responses are appended.
 //   2. Consumed segments keep their resources (owned strings, open files) until
-//      the whole buffer drains; then everything is cleared at once, capacity kept.
+//      the whole buffer drains; then everything is cleared at once, the segment
+//      list's capacity kept and the arena given back to the block cache.
+//   3. tail_ names the last segment when it is an arena segment ending at
+//      arena_size_ (appends extend it); any other segment appended resets it.
 #include <eddy/net/http/output_buffer.hpp>
 
 #include <sys/uio.h>
@@ -13,6 +16,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "net/src/http/buffer_pool.hpp"
+
 namespace eddy::net::http {
 
 void file_handle::reset() noexcept {
@@ -20,26 +25,49 @@ void file_handle::reset() noexcept {
   fd_ = -1;
 }
 
-void output_buffer::append(std::string_view bytes) {
+output_buffer::~output_buffer() { detail::give_back(arena_, arena_cap_); }
+
+void output_buffer::swap(output_buffer& o) noexcept {
+  using std::swap;
+  swap(arena_, o.arena_);
+  swap(arena_size_, o.arena_size_);
+  swap(arena_cap_, o.arena_cap_);
+  swap(tail_, o.tail_);
+  swap(segments_, o.segments_);
+  swap(owned_, o.owned_);
+  swap(files_, o.files_);
+  swap(front_, o.front_);
+  swap(front_done_, o.front_done_);
+  swap(size_, o.size_);
+}
+
+void output_buffer::reserve_arena(std::size_t more) {
+  if (more <= arena_cap_ - arena_size_) return;
+  const std::size_t cap = std::max({arena_cap_ * 2, arena_size_ + more, detail::pooled_block_size});
+  auto bigger = detail::take_block(cap);
+  if (arena_size_ > 0) std::memcpy(bigger.get(), arena_.get(), arena_size_);
+  detail::give_back(arena_, arena_cap_);
+  arena_ = std::move(bigger);
+  arena_cap_ = cap;
+}
+
+void output_buffer::append_slow(std::string_view bytes) {
   if (bytes.empty()) return;
-  // Extend the last segment when it is arena bytes ending where this copy lands.
-  if (!segments_.empty() && segments_.size() > front_) {
-    auto& last = segments_.back();
-    if (last.k == kind::arena && last.index + last.length == arena_.size()) {
-      arena_.append(bytes);
-      last.length += bytes.size();
-      size_ += bytes.size();
-      return;
-    }
+  reserve_arena(bytes.size());
+  if (tail_ == no_tail) {
+    segments_.push_back({kind::arena, arena_size_, nullptr, 0, 0});
+    tail_ = segments_.size() - 1;
   }
-  segments_.push_back({kind::arena, arena_.size(), nullptr, 0, bytes.size()});
-  arena_.append(bytes);
+  std::memcpy(arena_.get() + arena_size_, bytes.data(), bytes.size());
+  arena_size_ += bytes.size();
+  segments_[tail_].length += bytes.size();
   size_ += bytes.size();
 }
 
 void output_buffer::append_borrowed(std::string_view bytes) {
   if (bytes.empty()) return;
   segments_.push_back({kind::borrowed, 0, bytes.data(), 0, bytes.size()});
+  tail_ = no_tail;
   size_ += bytes.size();
 }
 
@@ -48,6 +76,7 @@ void output_buffer::append_owned(std::string&& bytes) {
   std::size_t n = bytes.size();
   owned_.push_back(std::move(bytes));
   segments_.push_back({kind::owned, owned_.size() - 1, nullptr, 0, n});
+  tail_ = no_tail;
   size_ += n;
 }
 
@@ -55,13 +84,14 @@ void output_buffer::append_file(file_handle&& file, std::uint64_t offset, std::u
   if (length == 0) return;
   files_.push_back(std::move(file));
   segments_.push_back({kind::file, files_.size() - 1, nullptr, offset, length});
+  tail_ = no_tail;
   size_ += length;
 }
 
 const char* output_buffer::memory_of(const segment& s) const noexcept {
   switch (s.k) {
     case kind::arena:
-      return arena_.data() + s.index;
+      return arena_.get() + s.index;
     case kind::borrowed:
       return s.data;
     case kind::owned:
@@ -108,7 +138,9 @@ void output_buffer::consume(std::uint64_t n) noexcept {
 }
 
 void output_buffer::clear() noexcept {
-  arena_.clear();
+  detail::give_back(arena_, arena_cap_);  // drained: the block goes back to the cache
+  arena_size_ = arena_cap_ = 0;
+  tail_ = no_tail;
   segments_.clear();
   owned_.clear();
   files_.clear();

@@ -60,7 +60,11 @@ int hex_value(char c) noexcept {
 }
 
 bool percent_decode(std::string_view in, std::string& out) {
-  for (std::size_t i = 0; i < in.size(); ++i) {
+  // Most paths have no escape: one copy up to the first '%'.
+  const auto first = in.find('%');
+  out.append(in.substr(0, first));
+  if (first == std::string_view::npos) return true;
+  for (std::size_t i = first; i < in.size(); ++i) {
     char c = in[i];
     if (c == '%') {
       if (i + 2 >= in.size()) return false;

@@ -5,30 +5,19 @@
 namespace eddy::net::http {
 namespace {
 
-// tchar, RFC 9110 section 5.6.2.
-bool is_tchar(char c) noexcept {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
+// tchar, RFC 9110 section 5.6.2, as a table: add_header() runs per response.
+constexpr auto tchar_table = [] {
+  struct table {
+    bool ok[256] = {};
+  } t;
+  for (int c = 'a'; c <= 'z'; ++c) t.ok[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t.ok[c] = true;
+  for (int c = '0'; c <= '9'; ++c) t.ok[c] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t.ok[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+bool is_tchar(char c) noexcept { return tchar_table.ok[static_cast<unsigned char>(c)]; }
 
 bool is_reserved(std::string_view name) noexcept {
   return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||

@@ -29,6 +29,7 @@
 #include <cassert>
 #include <cstring>
 
+#include "net/src/http/buffer_pool.hpp"
 #include "net/src/http/target.hpp"
 
 namespace eddy::net::http {
@@ -45,45 +46,9 @@ struct field_ref {
   bool value_started = false;
 };
 
-// Receive buffers of the default size are recycled through a small per-thread
-// pool: a connection holds one only while bytes of an unfinished request wait in
-// it (release_buffer()), so idle keep-alive connections cost no buffer, and the
-// busy ones take and give back the same few blocks without calling malloc.
-constexpr std::size_t pooled_size = codec_settings{}.read_size;
-constexpr std::size_t max_pooled = 16;
-
-struct buffer_pool {
-  char* blocks[max_pooled];
-  std::size_t count = 0;
-  ~buffer_pool() {
-    while (count > 0) delete[] blocks[--count];
-  }
-};
-
-buffer_pool& thread_pool() noexcept {
-  thread_local buffer_pool pool;
-  return pool;
-}
-
-std::unique_ptr<char[]> take_buffer(std::size_t size) {
-  if (size == pooled_size) {
-    auto& pool = thread_pool();
-    if (pool.count > 0) return std::unique_ptr<char[]>(pool.blocks[--pool.count]);
-  }
-  return std::make_unique_for_overwrite<char[]>(size);
-}
-
-void give_back(std::unique_ptr<char[]>& buf, std::size_t size) noexcept {
-  if (!buf) return;
-  if (size == pooled_size) {
-    auto& pool = thread_pool();
-    if (pool.count < max_pooled) {
-      pool.blocks[pool.count++] = buf.release();
-      return;
-    }
-  }
-  buf.reset();
-}
+using detail::give_back;
+using detail::max_cached_blocks;
+using detail::take_block;
 
 http::method to_method(std::uint8_t m) noexcept {
   switch (m) {
@@ -124,6 +89,31 @@ struct server_codec::impl {
     parser.data = this;
   }
   ~impl() { give_back(buf, cap); }
+  // Makes a parked impl (no buffer, between messages) fresh for another codec;
+  // the vectors keep their capacity.
+  void reset(const codec_settings& s, std::size_t done) noexcept {
+    cfg = s;
+    llhttp_init(&parser, HTTP_REQUEST, &callbacks());
+    parser.data = this;
+    base = parsed = end = 0;
+    in_message = head_done = yielded = body_started = continue_pending = false;
+    new_field = true;
+    method_span = url = version = raw_path = query = {};
+    fields.clear();
+    body_off = body_len = 0;
+    declared_body = 0;
+    trailer_bytes = 0;
+    eof = false;
+    sticky = codec_event::need_input;
+    own_error = false;
+    err_status = status::bad_request;
+    err_reason = {};
+    completed = done;
+  }
+  bool parkable() const noexcept {
+    return !buf && !in_message && !yielded && !eof && !own_error &&
+           sticky == codec_event::need_input;
+  }
   impl(const impl&) = delete;
   impl& operator=(const impl&) = delete;
 
@@ -443,7 +433,7 @@ void server_codec::impl::release() noexcept {
 }
 
 void server_codec::impl::grow(std::size_t new_cap) {
-  auto bigger = take_buffer(new_cap);
+  auto bigger = take_block(new_cap);
   if (end > 0) std::memcpy(bigger.get(), buf.get(), end);
   give_back(buf, cap);
   buf = std::move(bigger);
@@ -547,16 +537,50 @@ codec_event server_codec::impl::next() {
   }
 }
 
-server_codec::server_codec(const codec_settings& settings)
-    : impl_(std::make_unique<impl>(settings)) {}
+namespace {
+
+// Parked impls (server_codec::release_buffer()): an idle connection's codec is a
+// few words, and the next request takes a parked impl with its capacity back.
+struct impl_cache {
+  server_codec::impl* items[max_cached_blocks];
+  std::size_t count = 0;
+  ~impl_cache();
+};
+
+impl_cache& parked() noexcept {
+  thread_local impl_cache c;
+  return c;
+}
+
+}  // namespace
+
+impl_cache::~impl_cache() {
+  while (count > 0) delete items[--count];
+}
+
+server_codec::server_codec(const codec_settings& settings) : cfg_(settings) {}
 server_codec::~server_codec() = default;
 server_codec::server_codec(server_codec&&) noexcept = default;
 server_codec& server_codec::operator=(server_codec&&) noexcept = default;
 
-std::span<char> server_codec::prepare(std::size_t min_size) { return impl_->prepare(min_size); }
+server_codec::impl& server_codec::live() {
+  if (!impl_) {
+    auto& c = parked();
+    if (c.count > 0) {
+      impl_.reset(c.items[--c.count]);
+      impl_->reset(cfg_, completed_);
+    } else {
+      impl_ = std::make_unique<impl>(cfg_);
+      impl_->completed = completed_;
+    }
+  }
+  return *impl_;
+}
+
+std::span<char> server_codec::prepare(std::size_t min_size) { return live().prepare(min_size); }
 
 void server_codec::commit(std::size_t n) noexcept {
-  assert(n <= impl_->cap - impl_->end);
+  assert(impl_ && n <= impl_->cap - impl_->end);
   impl_->end += n;
 }
 
@@ -567,18 +591,48 @@ void server_codec::feed(std::string_view bytes) {
   commit(bytes.size());
 }
 
-bool server_codec::release_buffer() noexcept { return impl_->release_buffer(); }
-
-void server_codec::finish() noexcept { impl_->eof = true; }
-
-codec_event server_codec::next() { return impl_->next(); }
-
-const http::request& server_codec::request() const noexcept { return impl_->req; }
-status server_codec::error_status() const noexcept { return impl_->err_status; }
-std::string_view server_codec::error_reason() const noexcept { return impl_->err_reason; }
-bool server_codec::idle() const noexcept {
-  return !impl_->in_message && impl_->parsed == impl_->end;
+bool server_codec::release_buffer() noexcept {
+  if (!impl_) return true;
+  if (!impl_->release_buffer()) return false;
+  if (!impl_->parkable()) return true;
+  completed_ = impl_->completed;
+  auto& c = parked();
+  if (c.count < max_cached_blocks) {
+    c.items[c.count++] = impl_.release();
+  } else {
+    impl_.reset();  // the cache is full: an idle connection still keeps nothing
+  }
+  return true;
 }
-std::size_t server_codec::requests_completed() const noexcept { return impl_->completed; }
+
+void server_codec::finish() noexcept {
+  if (!impl_) {  // parked, so between messages: the peer closed cleanly
+    closed_while_parked_ = true;
+    return;
+  }
+  impl_->eof = true;
+}
+
+codec_event server_codec::next() {
+  if (!impl_ && closed_while_parked_) return codec_event::closed;
+  return live().next();
+}
+
+const http::request& server_codec::request() const noexcept {
+  static const http::request none;
+  return impl_ ? impl_->req : none;
+}
+status server_codec::error_status() const noexcept {
+  return impl_ ? impl_->err_status : status::bad_request;
+}
+std::string_view server_codec::error_reason() const noexcept {
+  return impl_ ? impl_->err_reason : std::string_view();
+}
+bool server_codec::idle() const noexcept {
+  return !impl_ || (!impl_->in_message && impl_->parsed == impl_->end);
+}
+std::size_t server_codec::requests_completed() const noexcept {
+  return impl_ ? impl_->completed : completed_;
+}
 
 }  // namespace eddy::net::http

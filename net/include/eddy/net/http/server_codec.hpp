@@ -80,6 +80,8 @@ enum class codec_event {
 
 class server_codec {
  public:
+  struct impl;  // server_codec.cpp
+
   explicit server_codec(const codec_settings& settings = {});
   ~server_codec();
   server_codec(server_codec&&) noexcept;
@@ -94,7 +96,8 @@ class server_codec {
   void commit(std::size_t n) noexcept;
   /// If no byte of an unfinished message is buffered, gives the receive buffer
   /// back (to a small per-thread pool, which the next prepare() takes from) and
-  /// returns true: an idle keep-alive connection then holds no buffer.
+  /// returns true: an idle keep-alive connection then holds no buffer, and
+  /// between messages the parser state is parked in a per-thread cache too.
   /// Invalidates request(), like prepare().
   bool release_buffer() noexcept;
   /// prepare() + copy + commit().
@@ -121,8 +124,12 @@ class server_codec {
   std::size_t requests_completed() const noexcept;
 
  private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
+  impl& live();
+
+  std::unique_ptr<impl> impl_;  // null until first used, and while parked (release_buffer())
+  codec_settings cfg_;
+  std::size_t completed_ = 0;         // requests_completed() while parked
+  bool closed_while_parked_ = false;  // finish() while parked: next() says closed
 };
 
 }  // namespace eddy::net::http
