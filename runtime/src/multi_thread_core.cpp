@@ -129,10 +129,7 @@ task_header* multi_thread_core::steal(worker& w) noexcept {
     if (&v == &w) continue;
     if (task_header* t = v.queue.steal_into(w.queue)) {
       // More than one stolen: let another idle worker steal from us (invariant 1).
-      if (!w.queue.empty()) {
-        std::atomic_thread_fence(std::memory_order_seq_cst);
-        if (idle_count_.load(std::memory_order_relaxed) > 0) notify_one();
-      }
+      if (!w.queue.empty() && idle_count_.fetch_add(0, std::memory_order_seq_cst) > 0) notify_one();
       return t;
     }
   }
@@ -142,9 +139,9 @@ task_header* multi_thread_core::steal(worker& w) noexcept {
 void multi_thread_core::push_local(worker& w, task_header* t) noexcept {
   const std::uint32_t len = w.queue.push(t, [this](queue_t& batch) { push_inject_batch(batch); });
   if (len == 1 || len == 0) return;  // we run it next / push_inject_batch notified
-  // Surplus work: let an idle worker come and steal it (invariant 1).
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (idle_count_.load(std::memory_order_relaxed) > 0) notify_one();
+  // Surplus work: let an idle worker come and steal it. Invariant 1: an RMW, so a
+  // parker whose RMW comes later sees our tail.
+  if (idle_count_.fetch_add(0, std::memory_order_seq_cst) > 0) notify_one();
 }
 
 void multi_thread_core::push_inject(task_header* t) noexcept {
@@ -206,8 +203,8 @@ void multi_thread_core::spawn(task_header* t) noexcept {
 }
 
 bool multi_thread_core::has_work() const noexcept {
-  std::atomic_thread_fence(std::memory_order_seq_cst);  // invariant 1
-  if (injected_.load(std::memory_order_relaxed) != 0) return true;
+  // Invariant 1: after the parker's RMW of idle_count_ (seq_cst).
+  if (injected_.load(std::memory_order_seq_cst) != 0) return true;
   for (const auto& w : workers_)
     if (!w->queue.empty()) return true;
   return false;
@@ -220,7 +217,7 @@ void multi_thread_core::notify_one() noexcept {
     if (idle_.empty()) return;
     w = idle_.back();
     idle_.pop_back();  // invariant 2
-    idle_count_.store(static_cast<unsigned>(idle_.size()), std::memory_order_seq_cst);
+    idle_count_.fetch_sub(1, std::memory_order_seq_cst);
   }
   wake_worker(*w);
 }
@@ -243,7 +240,7 @@ void multi_thread_core::park(worker& w) noexcept {
   {
     std::lock_guard lock(idle_mutex_);
     idle_.push_back(&w);
-    idle_count_.store(static_cast<unsigned>(idle_.size()), std::memory_order_seq_cst);
+    idle_count_.fetch_add(1, std::memory_order_seq_cst);
   }
   // Re-check after announcing (invariant 1): a producer that pushed before it
   // saw us idle did not notify anyone.
@@ -263,7 +260,7 @@ void multi_thread_core::leave_idle(worker& w) noexcept {
     for (auto it = idle_.begin(); it != idle_.end(); ++it) {
       if (*it == &w) {
         idle_.erase(it);
-        idle_count_.store(static_cast<unsigned>(idle_.size()), std::memory_order_seq_cst);
+        idle_count_.fetch_sub(1, std::memory_order_seq_cst);
         return;
       }
     }

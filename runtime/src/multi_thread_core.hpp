@@ -13,12 +13,15 @@
 // tasks).
 //
 // Invariants:
-//   1. No lost wake-up (Dekker): a producer publishes a task (ring tail or
-//      injected_) then, after a seq_cst fence, reads idle_count_; a parker
-//      publishes itself in idle_count_ then, after a seq_cst fence, re-reads every
-//      ring and injected_. One of the two sees the other. A worker pushing onto
-//      its own ring when the ring had been empty skips the check: it runs the
-//      task itself next.
+//   1. No lost wake-up (Dekker): a producer publishes a task (ring tail with a
+//      release store, or injected_ seq_cst) then reads idle_count_ with a seq_cst
+//      RMW (fetch_add(0)); a parker announces itself with a seq_cst RMW of
+//      idle_count_ then re-reads every ring tail and injected_. idle_count_ only
+//      ever changes by RMW, so the later of the two RMWs reads from (the release
+//      sequence of) the earlier: either the producer sees the parker, or the
+//      parker sees the task. (RMWs rather than fences: TSan does not model
+//      fences.) A worker pushing onto its own ring when the ring had been empty
+//      skips the check: it runs the task itself next.
 //   2. A worker is in idle_ (guarded by idle_mutex_) exactly while it is parked or
 //      about to park; notify_one() removes it before waking it, so one wake never
 //      wakes two workers and a removed worker always returns from park. A worker
