@@ -1,5 +1,6 @@
 #include "runtime/src/multi_thread_core.hpp"
 
+#include <array>
 #include <thread>
 
 #include "runtime/src/current.hpp"
@@ -67,9 +68,12 @@ void multi_thread_core::worker_main(worker& w) {
         driver_mutex_.unlock();
       }
       t = pop_inject();
+      // Surplus work a relaxed check in push_local() missed (invariant 1).
+      if (w.queue.size() > 1 && idle_count_.fetch_add(0, std::memory_order_seq_cst) > 0)
+        notify_one();
     }
     if (!t) t = pop_local(w);
-    if (!t) t = pop_inject();
+    if (!t) t = pop_inject(&w);
     if (!t) t = steal(w);
     if (t) {
       run(w, t);
@@ -106,14 +110,31 @@ void multi_thread_core::complete(task_header* t) noexcept {
 
 task_header* multi_thread_core::pop_local(worker& w) noexcept { return w.queue.pop(); }
 
-task_header* multi_thread_core::pop_inject() noexcept {
+task_header* multi_thread_core::pop_inject(worker* refill) noexcept {
   if (injected_.load(std::memory_order_relaxed) == 0) return nullptr;
-  std::lock_guard lock(inject_mutex_);
-  if (inject_.empty()) return nullptr;
-  task_header& t = inject_.front();
-  inject_.pop_front();
-  injected_.store(inject_.size(), std::memory_order_seq_cst);
-  return &t;
+  // With an empty ring to refill, take a fair share of the queue in one lock
+  // (at most half a ring) instead of one task per lock.
+  constexpr std::size_t max_batch = local_queue::capacity / 2;
+  std::array<task_header*, max_batch> batch;
+  std::size_t n = 0;
+  {
+    std::lock_guard lock(inject_mutex_);
+    if (inject_.empty()) return nullptr;
+    std::size_t want = refill ? inject_.size() / workers_.size() + 1 : 1;
+    if (want > max_batch) want = max_batch;
+    while (n < want && !inject_.empty()) {
+      batch[n++] = &inject_.front();
+      inject_.pop_front();
+    }
+    injected_.store(inject_.size(), std::memory_order_seq_cst);
+  }
+  if (n > 1) {
+    // The ring is empty and only we push to it: this never overflows.
+    for (std::size_t i = 1; i < n; ++i)
+      refill->queue.push(batch[i], [this](queue_t& b) { push_inject_batch(b); });
+    if (n > 2 && idle_count_.load(std::memory_order_relaxed) > 0) notify_one();
+  }
+  return batch[0];
 }
 
 task_header* multi_thread_core::steal(worker& w) noexcept {
@@ -139,9 +160,10 @@ task_header* multi_thread_core::steal(worker& w) noexcept {
 void multi_thread_core::push_local(worker& w, task_header* t) noexcept {
   const std::uint32_t len = w.queue.push(t, [this](queue_t& batch) { push_inject_batch(batch); });
   if (len == 1 || len == 0) return;  // we run it next / push_inject_batch notified
-  // Surplus work: let an idle worker come and steal it. Invariant 1: an RMW, so a
-  // parker whose RMW comes later sees our tail.
-  if (idle_count_.fetch_add(0, std::memory_order_seq_cst) > 0) notify_one();
+  // Surplus work: let an idle worker come and steal it. A plain load (invariant
+  // 1): the task cannot be lost, we run it ourselves at the latest, so a parker
+  // missed here is only a delay, caught up at the next push or tick.
+  if (idle_count_.load(std::memory_order_relaxed) > 0) notify_one();
 }
 
 void multi_thread_core::push_inject(task_header* t) noexcept {

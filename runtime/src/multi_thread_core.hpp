@@ -99,7 +99,9 @@ class multi_thread_core final : public scheduler {
   void run(worker& w, task_header* t) noexcept;
   void complete(task_header* t) noexcept;
   task_header* pop_local(worker& w) noexcept;
-  task_header* pop_inject() noexcept;
+  /// One task of the injection queue; with `refill` (whose ring is empty), also
+  /// moves a share of the rest onto that worker's ring.
+  task_header* pop_inject(worker* refill = nullptr) noexcept;
   task_header* steal(worker& w) noexcept;
   void push_local(worker& w, task_header* t) noexcept;
   void push_inject(task_header* t) noexcept;
