@@ -1,7 +1,8 @@
 // eddy_bench: the runtime micro benchmarks with the peers' command line, so the
 // scripts of ../shared/peers/runtime time, callgrind and strace it the same way:
-//   eddy_bench ct|mt BENCH [N]  prints "iters=N ns_per_op=X ..."
-// ct: current-thread executor; mt: multi-thread runtime with 2 workers.
+//   eddy_bench ct|mt|mtw BENCH [N]  prints "iters=N ns_per_op=X ..."
+// ct: current-thread executor; mt: multi-thread runtime with 2 workers and the
+// reactor thread (the default); mtw: the same with reactor_mode::idle_worker.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -27,7 +28,7 @@ constexpr entry benches[] = {
 };
 
 int usage() {
-  std::fprintf(stderr, "usage: eddy_bench ct|mt BENCH [N]\n  BENCH:");
+  std::fprintf(stderr, "usage: eddy_bench ct|mt|mtw BENCH [N]\n  BENCH:");
   for (const auto& b : benches) std::fprintf(stderr, " %s", b.name);
   std::fprintf(stderr, "\n");
   return 2;
@@ -38,13 +39,15 @@ int usage() {
 int main(int argc, char** argv) {
   if (argc < 3) return usage();
   const std::string_view flavor = argv[1];
-  if (flavor != "ct" && flavor != "mt") return usage();
+  if (flavor != "ct" && flavor != "mt" && flavor != "mtw") return usage();
   for (const auto& b : benches) {
     if (std::string_view(argv[2]) != b.name) continue;
     std::uint64_t n = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : b.default_n;
     if (n == 0) return usage();
-    std::int64_t ns = flavor == "ct" ? eddy::bench::run_current_thread(b.fn, n)
-                                     : eddy::bench::run_multi_thread(b.fn, n);
+    std::int64_t ns = flavor == "ct"    ? eddy::bench::run_current_thread(b.fn, n)
+                      : flavor == "mtw" ? eddy::bench::run_multi_thread(
+                                              b.fn, n, 2, eddy::reactor_mode::idle_worker)
+                                        : eddy::bench::run_multi_thread(b.fn, n);
     std::printf("iters=%llu ns_per_op=%.2f %s\n", static_cast<unsigned long long>(n),
                 static_cast<double>(ns) / static_cast<double>(n), eddy::bench::extra.c_str());
     return 0;

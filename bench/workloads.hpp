@@ -103,8 +103,10 @@ inline long proc_status_kb(const char* field) {
   return kb;
 }
 
-/// Extra figures a workload reports next to ns_per_op ("key=value ...").
-inline thread_local std::string extra;
+/// Extra figures a workload reports next to ns_per_op ("key=value ..."). Not
+/// thread_local: on the multi-thread runtime the workload runs on a worker and
+/// main() prints it (block_on's join orders the write before the read).
+inline std::string extra;
 
 /// timer: 1M live sleeps (deadlines uniform over 0-10 s) registered by one poll
 /// each, in place in a pre-sized, pre-touched vector, then all dropped. A 1 ms
@@ -269,8 +271,9 @@ std::int64_t run_current_thread(Bench bench, std::uint64_t n) {
 
 /// The same on a multi-thread runtime with `workers` workers.
 template <class Bench>
-std::int64_t run_multi_thread(Bench bench, std::uint64_t n, unsigned workers = 2) {
-  runtime rt = runtime::new_multi_thread().worker_threads(workers).build();
+std::int64_t run_multi_thread(Bench bench, std::uint64_t n, unsigned workers = 2,
+                              reactor_mode mode = reactor_mode::dedicated_thread) {
+  runtime rt = runtime::new_multi_thread().worker_threads(workers).reactor(mode).build();
   return rt.block_on(rt.spawn(bench(n)));
 }
 

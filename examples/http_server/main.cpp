@@ -1,6 +1,7 @@
 // http_server: the HTTP/1.1 server example.
 //
 //   http_server [--host 127.0.0.1] [--port 8080] [--threads N] [--root DIR]
+//               [--reactor thread|worker]
 //
 //   GET /plaintext       200 text/plain "Hello, World!"
 //   GET /json            200 application/json {"message":"Hello, World!"}
@@ -18,7 +19,8 @@
 // --threads 1 (the default): one current-thread runtime on the main thread.
 // --threads N > 1: one multi-thread runtime with N worker threads (and its
 // reactor thread); one listener, whose accept loop is a task, and one task per
-// connection, each polled by any worker.
+// connection, each polled by any worker. --reactor worker (N > 1 only): no
+// reactor thread, an idle worker turns the driver (eddy::reactor_mode::idle_worker).
 //
 // Test knobs (environment, milliseconds): EDDY_HTTP_HEADER_TIMEOUT_MS (20000),
 // EDDY_HTTP_KEEPALIVE_TIMEOUT_MS (60000), EDDY_HTTP_LINGER_MS (1000).
@@ -60,12 +62,14 @@ struct options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
   unsigned threads = 1;
+  eddy::reactor_mode reactor = eddy::reactor_mode::dedicated_thread;
   std::optional<std::string> root;
 };
 
 [[noreturn]] void usage() {
   std::fprintf(stderr,
-               "usage: http_server [--host 127.0.0.1] [--port 8080] [--threads N] [--root DIR]\n");
+               "usage: http_server [--host 127.0.0.1] [--port 8080] [--threads N] [--root DIR]\n"
+               "                   [--reactor thread|worker]\n");
   std::exit(2);
 }
 
@@ -96,6 +100,10 @@ options parse_args(int argc, char** argv) {
       auto t = parse_number(value, 1024);
       if (!t || *t == 0) usage();
       o.threads = static_cast<unsigned>(*t);
+    } else if (arg == "--reactor") {
+      if (value != "thread" && value != "worker") usage();
+      o.reactor = value == "worker" ? eddy::reactor_mode::idle_worker
+                                    : eddy::reactor_mode::dedicated_thread;
     } else if (arg == "--root") {
       o.root = std::string(value);
     } else {
@@ -248,6 +256,7 @@ int main(int argc, char** argv) {
   if (o.threads == 1) return eddy::block_on(run(o, routes));
   auto rt = eddy::runtime::new_multi_thread()
                 .worker_threads(o.threads)
+                .reactor(o.reactor)
                 .thread_name("http-worker")
                 .build();
   return rt.block_on(run(o, routes));

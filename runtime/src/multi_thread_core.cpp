@@ -1,5 +1,6 @@
 #include "runtime/src/multi_thread_core.hpp"
 
+#include <array>
 #include <thread>
 
 #include "runtime/src/current.hpp"
@@ -25,13 +26,15 @@ multi_thread_core::multi_thread_core(runtime_options opts) : opts_(std::move(opt
     shards_.push_back(std::make_unique<shard>());
   }
   idle_.reserve(n);
+  workers_drive_ = opts_.reactor == reactor_mode::idle_worker;
 }
 
 multi_thread_core::~multi_thread_core() = default;
 
 void multi_thread_core::start() {
-  reactor_thread_ =
-      os_thread(opts_.thread_name + "-io", opts_.thread_stack_size, [this] { reactor_main(); });
+  if (!workers_drive_)
+    reactor_thread_ =
+        os_thread(opts_.thread_name + "-io", opts_.thread_stack_size, [this] { reactor_main(); });
   threads_.reserve(workers_.size());
   for (auto& w : workers_) {
     worker* wp = w.get();
@@ -58,9 +61,19 @@ void multi_thread_core::worker_main(worker& w) {
   if (opts_.on_thread_start) opts_.on_thread_start();
   while (!stopping_.load(std::memory_order_acquire)) {
     task_header* t = nullptr;
-    if (++w.tick % inject_interval == 0) t = pop_inject();
+    if (++w.tick % inject_interval == 0) {
+      // Let the driver's wakes in even while this worker never idles.
+      if (workers_drive_ && driver_mutex_.try_lock()) {
+        driver_->park(std::chrono::nanoseconds::zero());
+        driver_mutex_.unlock();
+      }
+      t = pop_inject();
+      // Surplus work a relaxed check in push_local() missed (invariant 1).
+      if (w.queue.size() > 1 && idle_count_.fetch_add(0, std::memory_order_seq_cst) > 0)
+        notify_one();
+    }
     if (!t) t = pop_local(w);
-    if (!t) t = pop_inject();
+    if (!t) t = pop_inject(&w);
     if (!t) t = steal(w);
     if (t) {
       run(w, t);
@@ -95,24 +108,33 @@ void multi_thread_core::complete(task_header* t) noexcept {
   finish_task(t);
 }
 
-task_header* multi_thread_core::pop_local(worker& w) noexcept {
-  if (w.queued.load(std::memory_order_relaxed) == 0) return nullptr;
-  std::lock_guard lock(w.queue_mutex);
-  if (w.queue.empty()) return nullptr;
-  task_header& t = w.queue.front();
-  w.queue.pop_front();
-  w.queued.store(w.queue.size(), std::memory_order_seq_cst);
-  return &t;
-}
+task_header* multi_thread_core::pop_local(worker& w) noexcept { return w.queue.pop(); }
 
-task_header* multi_thread_core::pop_inject() noexcept {
+task_header* multi_thread_core::pop_inject(worker* refill) noexcept {
   if (injected_.load(std::memory_order_relaxed) == 0) return nullptr;
-  std::lock_guard lock(inject_mutex_);
-  if (inject_.empty()) return nullptr;
-  task_header& t = inject_.front();
-  inject_.pop_front();
-  injected_.store(inject_.size(), std::memory_order_seq_cst);
-  return &t;
+  // With an empty ring to refill, take a fair share of the queue in one lock
+  // (at most half a ring) instead of one task per lock.
+  constexpr std::size_t max_batch = local_queue::capacity / 2;
+  std::array<task_header*, max_batch> batch;
+  std::size_t n = 0;
+  {
+    std::lock_guard lock(inject_mutex_);
+    if (inject_.empty()) return nullptr;
+    std::size_t want = refill ? inject_.size() / workers_.size() + 1 : 1;
+    if (want > max_batch) want = max_batch;
+    while (n < want && !inject_.empty()) {
+      batch[n++] = &inject_.front();
+      inject_.pop_front();
+    }
+    injected_.store(inject_.size(), std::memory_order_seq_cst);
+  }
+  if (n > 1) {
+    // The ring is empty and only we push to it: this never overflows.
+    for (std::size_t i = 1; i < n; ++i)
+      refill->queue.push(batch[i], [this](queue_t& b) { push_inject_batch(b); });
+    if (n > 2 && idle_count_.load(std::memory_order_relaxed) > 0) notify_one();
+  }
+  return batch[0];
 }
 
 task_header* multi_thread_core::steal(worker& w) noexcept {
@@ -125,41 +147,23 @@ task_header* multi_thread_core::steal(worker& w) noexcept {
   const std::size_t start = w.steal_seed % n;
   for (std::size_t k = 0; k < n; ++k) {
     worker& v = *workers_[(start + k) % n];
-    if (&v == &w || v.queued.load(std::memory_order_relaxed) == 0) continue;
-    queue_t loot;
-    {
-      std::lock_guard lock(v.queue_mutex);
-      std::size_t take = (v.queue.size() + 1) / 2;  // half, at least one
-      while (take-- > 0 && !v.queue.empty()) {
-        task_header& t = v.queue.front();
-        v.queue.pop_front();
-        loot.push_back(t);
-      }
-      v.queued.store(v.queue.size(), std::memory_order_seq_cst);
+    if (&v == &w) continue;
+    if (task_header* t = v.queue.steal_into(w.queue)) {
+      // More than one stolen: let another idle worker steal from us (invariant 1).
+      if (!w.queue.empty() && idle_count_.fetch_add(0, std::memory_order_seq_cst) > 0) notify_one();
+      return t;
     }
-    if (loot.empty()) continue;
-    task_header& first = loot.front();
-    loot.pop_front();
-    if (!loot.empty()) {
-      std::lock_guard lock(w.queue_mutex);
-      w.queue.splice_after(w.queue.last(), loot);
-      w.queued.store(w.queue.size(), std::memory_order_seq_cst);
-    }
-    return &first;
   }
   return nullptr;
 }
 
 void multi_thread_core::push_local(worker& w, task_header* t) noexcept {
-  std::size_t len;
-  {
-    std::lock_guard lock(w.queue_mutex);
-    w.queue.push_back(*t);
-    len = w.queue.size();
-    w.queued.store(len, std::memory_order_seq_cst);
-  }
-  // Surplus work: let an idle worker come and steal it (invariant 1).
-  if (len > 1 && idle_count_.load(std::memory_order_seq_cst) > 0) notify_one();
+  const std::uint32_t len = w.queue.push(t, [this](queue_t& batch) { push_inject_batch(batch); });
+  if (len == 1 || len == 0) return;  // we run it next / push_inject_batch notified
+  // Surplus work: let an idle worker come and steal it. A plain load (invariant
+  // 1): the task cannot be lost, we run it ourselves at the latest, so a parker
+  // missed here is only a delay, caught up at the next push or tick.
+  if (idle_count_.load(std::memory_order_relaxed) > 0) notify_one();
 }
 
 void multi_thread_core::push_inject(task_header* t) noexcept {
@@ -167,6 +171,19 @@ void multi_thread_core::push_inject(task_header* t) noexcept {
     std::lock_guard lock(inject_mutex_);
     if (inject_closed_) return;  // shutting down: the task is being cancelled
     inject_.push_back(*t);
+    injected_.store(inject_.size(), std::memory_order_seq_cst);
+  }
+  if (idle_count_.load(std::memory_order_seq_cst) > 0) notify_one();
+}
+
+void multi_thread_core::push_inject_batch(queue_t& batch) noexcept {
+  {
+    std::lock_guard lock(inject_mutex_);
+    if (inject_closed_) {  // shutting down: the tasks are being cancelled
+      batch.clear();
+      return;
+    }
+    inject_.splice_after(inject_.empty() ? inject_.before_begin() : inject_.last(), batch);
     injected_.store(inject_.size(), std::memory_order_seq_cst);
   }
   if (idle_count_.load(std::memory_order_seq_cst) > 0) notify_one();
@@ -208,9 +225,10 @@ void multi_thread_core::spawn(task_header* t) noexcept {
 }
 
 bool multi_thread_core::has_work() const noexcept {
+  // Invariant 1: after the parker's RMW of idle_count_ (seq_cst).
   if (injected_.load(std::memory_order_seq_cst) != 0) return true;
   for (const auto& w : workers_)
-    if (w->queued.load(std::memory_order_seq_cst) != 0) return true;
+    if (!w->queue.empty()) return true;
   return false;
 }
 
@@ -221,57 +239,93 @@ void multi_thread_core::notify_one() noexcept {
     if (idle_.empty()) return;
     w = idle_.back();
     idle_.pop_back();  // invariant 2
-    idle_count_.store(static_cast<unsigned>(idle_.size()), std::memory_order_seq_cst);
+    idle_count_.fetch_sub(1, std::memory_order_seq_cst);
   }
+  wake_worker(*w);
+}
+
+void multi_thread_core::wake_worker(worker& w) noexcept {
+  bool driving;
   {
-    std::lock_guard lock(w->park_mutex);
-    w->notified = true;
+    std::lock_guard lock(w.park_mutex);
+    w.notified = true;
+    driving = w.driving;  // invariant 5
   }
-  w->park_cv.notify_one();
+  if (driving) {
+    driver_->unpark();
+  } else {
+    w.park_cv.notify_one();
+  }
 }
 
 void multi_thread_core::park(worker& w) noexcept {
   {
     std::lock_guard lock(idle_mutex_);
     idle_.push_back(&w);
-    idle_count_.store(static_cast<unsigned>(idle_.size()), std::memory_order_seq_cst);
+    idle_count_.fetch_add(1, std::memory_order_seq_cst);
   }
   // Re-check after announcing (invariant 1): a producer that pushed before it
   // saw us idle did not notify anyone.
   if (has_work() || stopping_.load(std::memory_order_acquire)) {
-    bool removed = false;
-    {
-      std::lock_guard lock(idle_mutex_);
-      for (auto it = idle_.begin(); it != idle_.end(); ++it) {
-        if (*it == &w) {
-          idle_.erase(it);
-          removed = true;
-          break;
-        }
-      }
-      idle_count_.store(static_cast<unsigned>(idle_.size()), std::memory_order_seq_cst);
-    }
-    if (removed) return;
-    // Someone already took us off the list and is about to notify: consume it.
+    leave_idle(w);
+    return;
   }
+  if (workers_drive_ && park_in_driver(w)) return;
   std::unique_lock lock(w.park_mutex);
   w.park_cv.wait(lock, [&] { return w.notified; });
   w.notified = false;
 }
 
+void multi_thread_core::leave_idle(worker& w) noexcept {
+  {
+    std::lock_guard lock(idle_mutex_);
+    for (auto it = idle_.begin(); it != idle_.end(); ++it) {
+      if (*it == &w) {
+        idle_.erase(it);
+        idle_count_.fetch_sub(1, std::memory_order_seq_cst);
+        return;
+      }
+    }
+  }
+  // Someone already took us off the list and is about to notify: consume it.
+  std::unique_lock lock(w.park_mutex);
+  w.park_cv.wait(lock, [&] { return w.notified; });
+  w.notified = false;
+}
+
+bool multi_thread_core::park_in_driver(worker& w) noexcept {
+  if (!driver_mutex_.try_lock()) return false;
+  {
+    std::lock_guard lock(w.park_mutex);
+    if (w.notified) {  // notified between the re-check and here
+      w.notified = false;
+      driver_mutex_.unlock();
+      return true;
+    }
+    w.driving = true;  // invariant 5
+  }
+  // Returns on a notification (unpark), on I/O or timers (their wakes are on our
+  // own queue now), or spuriously on a stale unpark.
+  driver_->park(std::nullopt);
+  bool notified;
+  {
+    std::lock_guard lock(w.park_mutex);
+    w.driving = false;
+    notified = w.notified;
+    w.notified = false;
+  }
+  driver_mutex_.unlock();
+  if (!notified) leave_idle(w);
+  return true;
+}
+
 void multi_thread_core::shutdown() noexcept {
   stopping_.store(true, std::memory_order_release);
-  for (auto& w : workers_) {
-    {
-      std::lock_guard lock(w->park_mutex);
-      w->notified = true;
-    }
-    w->park_cv.notify_one();
-  }
+  for (auto& w : workers_) wake_worker(*w);
   for (auto& t : threads_) t.join();
   reactor_stop_.store(true, std::memory_order_release);
   driver_->unpark();
-  reactor_thread_.join();
+  if (!workers_drive_) reactor_thread_.join();
 
   // Invariant 4: from here on only this thread touches tasks.
   context_guard guard(this, driver_.get());

@@ -1,26 +1,40 @@
 // multi_thread_core.hpp: the scheduler of a multi-thread runtime.
 //
-// Shape: N workers, each with a local FIFO queue; one global injection queue for
-// wakes and spawns from threads that are not workers (the reactor thread, the
-// block_on caller, foreign threads); idle workers steal half of another worker's
-// queue; a worker with nothing to run or steal parks on its own condition
-// variable. A dedicated reactor thread runs driver::park() in a loop: it owns
-// epoll and the timer wheel and only wakes tasks, which land in the injection
-// queue.
+// Shape: N workers, each with a bounded lock-free FIFO ring (local_queue.hpp)
+// that overflows half into one global injection queue; the injection queue also
+// takes wakes and spawns from threads that are not workers (the reactor thread,
+// the block_on caller, foreign threads); idle workers steal half of another
+// worker's ring; a worker with nothing to run or steal parks on its own
+// condition variable. The driver (epoll + the timer wheel) runs either on a
+// dedicated reactor thread (reactor_mode::dedicated_thread: it only wakes tasks,
+// which land in the injection queue) or on the workers
+// (reactor_mode::idle_worker: one idle worker at a time parks in the driver,
+// guarded by driver_mutex_, and busy workers poll it every inject_interval
+// tasks).
 //
 // Invariants:
-//   1. A worker's queue is guarded by its queue_mutex; `queued` mirrors its length
-//      (seq_cst) so an idle worker and a producer never both miss each other:
-//      producers push then read `idle_count_`, parkers increment `idle_count_` then
-//      re-read every `queued` (Dekker; both sides seq_cst).
+//   1. No lost wake-up (Dekker): a producer publishes a task (ring tail with a
+//      release store, or injected_ seq_cst) then reads idle_count_ with a seq_cst
+//      RMW (fetch_add(0)); a parker announces itself with a seq_cst RMW of
+//      idle_count_ then re-reads every ring tail and injected_. idle_count_ only
+//      ever changes by RMW, so the later of the two RMWs reads from (the release
+//      sequence of) the earlier: either the producer sees the parker, or the
+//      parker sees the task. (RMWs rather than fences: TSan does not model
+//      fences.) A worker pushing onto its own ring when the ring had been empty
+//      skips the check: it runs the task itself next.
 //   2. A worker is in idle_ (guarded by idle_mutex_) exactly while it is parked or
 //      about to park; notify_one() removes it before waking it, so one wake never
-//      wakes two workers and a removed worker always returns from park.
+//      wakes two workers and a removed worker always returns from park. A worker
+//      that leaves park by itself (the driver returned) takes itself out of idle_,
+//      or, if a notifier already did, consumes that notification.
 //   3. Each owned-task shard is guarded by its mutex; `closed_` is set under every
 //      shard mutex, so a spawn either lands in a shard before shutdown cancels the
 //      shard or sees closed_ and cancels the task itself.
 //   4. After shutdown() has joined the workers and the reactor thread, only the
 //      destroying thread touches tasks: frames are destroyed there.
+//   5. `driving` (guarded by park_mutex) is set only while the worker holds
+//      driver_mutex_ and is about to park or is parked in the driver; a notifier
+//      that sees it unparks the driver instead of the condition variable.
 #pragma once
 
 #include <atomic>
@@ -36,6 +50,7 @@
 #include <eddy/driver.hpp>
 #include <eddy/runtime.hpp>
 
+#include "runtime/src/local_queue.hpp"
 #include "runtime/src/os_thread.hpp"
 
 namespace eddy::detail {
@@ -64,12 +79,11 @@ class multi_thread_core final : public scheduler {
 
   struct worker {
     unsigned index = 0;
-    std::mutex queue_mutex;  // invariant 1
-    queue_t queue;
-    std::atomic<std::size_t> queued{0};
+    local_queue queue;  // invariant 1
     std::mutex park_mutex;
     std::condition_variable park_cv;
     bool notified = false;
+    bool driving = false;  // invariant 5
     unsigned tick = 0;
     std::uint64_t steal_seed = 0;
   };
@@ -85,12 +99,21 @@ class multi_thread_core final : public scheduler {
   void run(worker& w, task_header* t) noexcept;
   void complete(task_header* t) noexcept;
   task_header* pop_local(worker& w) noexcept;
-  task_header* pop_inject() noexcept;
+  /// One task of the injection queue; with `refill` (whose ring is empty), also
+  /// moves a share of the rest onto that worker's ring.
+  task_header* pop_inject(worker* refill = nullptr) noexcept;
   task_header* steal(worker& w) noexcept;
   void push_local(worker& w, task_header* t) noexcept;
   void push_inject(task_header* t) noexcept;
+  void push_inject_batch(queue_t& batch) noexcept;
   void notify_one() noexcept;
+  void wake_worker(worker& w) noexcept;
   void park(worker& w) noexcept;
+  /// Invariant 2: called by a worker returning from a park nobody ended.
+  void leave_idle(worker& w) noexcept;
+  /// reactor_mode::idle_worker: parks in the driver if no other worker does.
+  /// False if another worker holds the driver.
+  bool park_in_driver(worker& w) noexcept;
   [[nodiscard]] bool has_work() const noexcept;
   [[nodiscard]] worker* current_worker() const noexcept;
 
@@ -109,6 +132,9 @@ class multi_thread_core final : public scheduler {
   std::mutex idle_mutex_;  // invariant 2
   std::vector<worker*> idle_;
   std::atomic<unsigned> idle_count_{0};
+
+  std::mutex driver_mutex_;  // idle_worker mode: who may turn the driver
+  bool workers_drive_ = false;
 
   std::atomic<bool> stopping_{false};
   std::atomic<bool> reactor_stop_{false};

@@ -1,5 +1,6 @@
 // The same behaviour on every runtime flavour (current_thread, multi_thread with
-// 2 workers), then what only the multi-thread runtime promises.
+// 2 workers and a reactor thread, multi_thread with 2 workers that run the
+// driver when idle), then what only the multi-thread runtime promises.
 #include <eddy/runtime.hpp>
 #include <eddy/timer.hpp>
 
@@ -18,18 +19,20 @@ namespace {
 
 struct flavor_param {
   runtime_flavor flavor;
+  reactor_mode reactor;
   const char* name;
 };
 
-runtime make_runtime(runtime_flavor f) {
-  auto b = f == runtime_flavor::current_thread ? runtime::new_current_thread()
-                                               : runtime::new_multi_thread().worker_threads(2);
+runtime make_runtime(const flavor_param& p) {
+  auto b = p.flavor == runtime_flavor::current_thread
+               ? runtime::new_current_thread()
+               : runtime::new_multi_thread().worker_threads(2).reactor(p.reactor);
   return b.build();
 }
 
 class RuntimeConformance : public testing::TestWithParam<flavor_param> {
  protected:
-  runtime rt_ = make_runtime(GetParam().flavor);
+  runtime rt_ = make_runtime(GetParam());
 };
 
 task<int> value_after_yield(int v) {
@@ -153,7 +156,7 @@ TEST_P(RuntimeConformance, EightThreadsMillionWakesLoseNone) {
 TEST_P(RuntimeConformance, DestroyWithPendingTasksRunsTheirDestructors) {
   std::atomic<int> destroyed{0};
   {
-    runtime rt = make_runtime(GetParam().flavor);
+    runtime rt = make_runtime(GetParam());
     for (int i = 0; i < 100; ++i) {
       rt.spawn([](std::atomic<int>* d) -> task<> {
           counted c(d);
@@ -180,8 +183,13 @@ TEST_P(RuntimeConformance, BlockOnInsideOwnRuntimeIsAnError) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Flavors, RuntimeConformance,
-                         testing::Values(flavor_param{runtime_flavor::current_thread, "current"},
-                                         flavor_param{runtime_flavor::multi_thread, "multi"}),
+                         testing::Values(flavor_param{runtime_flavor::current_thread,
+                                                      reactor_mode::dedicated_thread, "current"},
+                                         flavor_param{runtime_flavor::multi_thread,
+                                                      reactor_mode::dedicated_thread, "multi"},
+                                         flavor_param{runtime_flavor::multi_thread,
+                                                      reactor_mode::idle_worker,
+                                                      "multi_idle_worker_driver"}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(MultiThreadRuntime, WorkStealingSpreadsTasksOverWorkers) {
@@ -231,6 +239,45 @@ TEST(MultiThreadRuntime, ThreadHooksRunOnEveryThread) {
   // Three workers and the reactor thread, all joined by the destructor.
   EXPECT_EQ(started.load(), 4);
   EXPECT_EQ(stopped.load(), 4);
+}
+
+TEST(MultiThreadRuntime, IdleWorkerDriverStartsNoReactorThread) {
+  std::atomic<int> started{0}, stopped{0};
+  {
+    runtime rt = runtime::new_multi_thread()
+                     .worker_threads(2)
+                     .reactor(reactor_mode::idle_worker)
+                     .on_thread_start([&] { started++; })
+                     .on_thread_stop([&] { stopped++; })
+                     .build();
+    // A timer fires with no reactor thread: an idle worker turns the driver.
+    rt.block_on(rt.spawn([]() -> task<> { co_await sleep_for(std::chrono::milliseconds(2)); }()));
+  }
+  EXPECT_EQ(started.load(), 2);
+  EXPECT_EQ(stopped.load(), 2);
+}
+
+TEST(MultiThreadRuntime, IdleWorkerDriverFiresTimersWhileAWorkerIsBusy) {
+  // One worker spins until a timer task (on the other worker or the driver's
+  // holder) has fired: the driver must be turned by the idle worker, or by the
+  // busy one's periodic poll.
+  runtime rt =
+      runtime::new_multi_thread().worker_threads(2).reactor(reactor_mode::idle_worker).build();
+  auto main = []() -> task<bool> {
+    std::atomic<bool> fired{false};
+    auto timer = spawn([](std::atomic<bool>* f) -> task<> {
+      co_await sleep_for(std::chrono::milliseconds(1));
+      f->store(true, std::memory_order_release);
+    }(&fired));
+    // Bounded: a driver nobody turns leaves `fired` false after 5 s.
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!fired.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < give_up)
+      co_await yield_now();
+    bool ok = fired.load(std::memory_order_acquire);
+    co_await timer;
+    co_return ok;
+  };
+  EXPECT_TRUE(rt.block_on(rt.spawn(main())));
 }
 
 TEST(MultiThreadRuntime, PingPongAcrossWorkersThroughJoinHandles) {

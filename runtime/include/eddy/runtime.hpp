@@ -6,6 +6,9 @@
 //                   injection queue and by stealing from each other; a dedicated
 //                   reactor thread runs the driver (epoll and the timer wheel) and
 //                   only wakes tasks. Idle workers park until a wake unparks one.
+//                   With reactor_mode::idle_worker there is no reactor thread: an
+//                   idle worker parks in the driver itself, and busy workers poll
+//                   it (without blocking) every few dozen tasks.
 //
 // Thread safety: a runtime may be used (spawn, handle) from any thread; block_on
 // may run on several threads at once for multi_thread, one at a time for
@@ -43,10 +46,24 @@ namespace eddy {
 
 enum class runtime_flavor { current_thread, multi_thread };
 
+/// Who runs the driver of a multi_thread runtime.
+enum class reactor_mode {
+  /// A dedicated reactor thread owns epoll and the timer wheel; wakes from it land
+  /// in the injection queue (the default, the documented shape).
+  dedicated_thread,
+  /// The first worker to go idle parks in the driver instead of its condition
+  /// variable, and every worker polls it without blocking every 61 tasks: wakes
+  /// from I/O and timers land on that worker's own queue. No extra thread, but
+  /// I/O waits while every worker is busy in one long poll.
+  idle_worker,
+};
+
 struct runtime_options {
   runtime_flavor flavor = runtime_flavor::multi_thread;
   /// Worker threads of a multi_thread runtime; 0 = the number of CPUs.
   unsigned worker_threads = 0;
+  /// Who runs the driver (multi_thread only).
+  reactor_mode reactor = reactor_mode::dedicated_thread;
   /// Name of the runtime's threads (workers get "-N" appended).
   std::string thread_name = "eddy-worker";
   /// Stack size of the runtime's threads in bytes; 0 = the system default.
@@ -137,6 +154,10 @@ class runtime {
     }
     builder& worker_threads(unsigned n) {
       opts_.worker_threads = n;
+      return *this;
+    }
+    builder& reactor(reactor_mode m) {
+      opts_.reactor = m;
       return *this;
     }
     builder& thread_name(std::string name) {
