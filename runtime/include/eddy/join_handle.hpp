@@ -59,7 +59,8 @@ class task_cell final : public task_header {
   }
 
   static task_cell* create(task<T>&& t) {
-    return new (frame_alloc(sizeof(task_cell))) task_cell(std::move(t));
+    static_assert(alignof(task_cell) <= cell_align);
+    return new (cell_alloc(sizeof(task_cell))) task_cell(std::move(t));
   }
 
   /// Precondition: `complete` observed with acquire ordering (invariant 5).
@@ -114,7 +115,7 @@ class task_cell final : public task_header {
       report_unobserved(self->error_);
     scheduler* s = self->scheduler_;
     self->~task_cell();
-    frame_free(self, sizeof(task_cell));
+    cell_free(self, sizeof(task_cell));
     if (s) s->unref();
   }
 
