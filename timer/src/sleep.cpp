@@ -30,10 +30,9 @@ clock::time_point now() noexcept {
 
 static_assert(sizeof(sleep_future) == sizeof(timer::detail::timer_entry));
 
-sleep_future::sleep_future(sleep_future&& other) noexcept {
-  // `when` and `driver_id` are the future's own (the driver only reads `when`).
-  entry_.when = other.entry_.when;
-  entry_.driver_id = other.entry_.driver_id;
+// `when` and `driver_id` are the future's own (the driver only reads `when`).
+sleep_future::sleep_future(sleep_future&& other) noexcept
+    : entry_(other.entry_.when, other.entry_.driver_id) {
   auto state = other.entry_.state.load(std::memory_order_acquire);
   if (state == entry_state::registered) {
     timer::time_driver::from_id(entry_.driver_id)->move_entry(other.entry_, entry_);

@@ -37,8 +37,7 @@ time_driver::time_point add_saturating(time_driver::time_point t, nanoseconds d)
 
 // The id registry (time_driver::acquire_id). Constant-initialised, so it lives
 // in .bss and costs a page per 512 live drivers; ids are reused.
-constexpr std::uint32_t max_drivers = std::uint32_t{1} << 16;
-constinit std::atomic<time_driver*> g_drivers[max_drivers] = {};
+constexpr std::uint32_t max_drivers = std::uint32_t{1} << 16;  // time_driver::max_drivers
 constinit std::uint32_t g_free_ids[max_drivers] = {};
 constinit std::uint32_t g_free_count = 0;
 constinit std::uint32_t g_next_id = 1;  // 0 means "no driver"
@@ -47,6 +46,7 @@ constinit std::mutex g_ids_mutex;
 }  // namespace
 
 std::uint32_t time_driver::acquire_id(time_driver* self) {
+  static_assert(time_driver::max_drivers == max_drivers);
   std::lock_guard lock(g_ids_mutex);
   std::uint32_t id = 0;
   if (g_free_count > 0) {
@@ -57,19 +57,17 @@ std::uint32_t time_driver::acquire_id(time_driver* self) {
     std::fputs("eddy: more than 65535 time drivers (runtimes) alive at once\n", stderr);
     std::abort();
   }
-  g_drivers[id].store(self, std::memory_order_release);
+  registry_[id].store(self, std::memory_order_release);
   return id;
 }
 
 void time_driver::release_id(std::uint32_t id) noexcept {
   std::lock_guard lock(g_ids_mutex);
-  g_drivers[id].store(nullptr, std::memory_order_relaxed);
+  registry_[id].store(nullptr, std::memory_order_relaxed);
   g_free_ids[g_free_count++] = id;
 }
 
-time_driver* time_driver::from_id(std::uint32_t id) noexcept {
-  return g_drivers[id].load(std::memory_order_acquire);
-}
+constinit std::atomic<time_driver*> time_driver::registry_[time_driver::max_drivers] = {};
 
 time_driver::time_driver(std::unique_ptr<driver> inner, clock_mode mode)
     : inner_(std::move(inner)),
@@ -274,7 +272,7 @@ polled<void> time_driver::poll_entry(detail::timer_entry& e, time_point deadline
         e.level = never_level;
         never_.push_back(e);
       } else {
-        wheel_->insert(e);
+        wheel_->insert(e, tick);
       }
       e.state.store(detail::entry_state::registered, std::memory_order_relaxed);
       if (parked_ && tick < parked_until_) {  // invariant 4

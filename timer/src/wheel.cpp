@@ -25,8 +25,8 @@ unsigned slot_for(std::uint64_t deadline, unsigned level) noexcept {
 
 wheel::~wheel() { assert(empty() && "timer wheel destroyed with entries linked"); }
 
-void wheel::file(timer_entry& e) noexcept {
-  std::uint64_t deadline = tick_of(e);
+void wheel::file(timer_entry& e, std::uint64_t deadline) noexcept {
+  assert(deadline == tick_of(e));
   if (deadline <= elapsed_) {
     e.level = pending_level;
     pending_.push_back(e);
@@ -40,9 +40,9 @@ void wheel::file(timer_entry& e) noexcept {
   occupied_[level] |= std::uint64_t{1} << slot;
 }
 
-void wheel::insert(timer_entry& e) noexcept {
+void wheel::insert(timer_entry& e, std::uint64_t tick) noexcept {
   assert(!e.is_linked());
-  file(e);
+  file(e, tick);
   ++size_;
 }
 
@@ -123,12 +123,13 @@ void wheel::advance(std::uint64_t now, entry_list& expired) noexcept {
     while (!taken.empty()) {
       timer_entry& e = taken.front();
       taken.pop_front();
-      if (tick_of(e) <= now) {
+      std::uint64_t tick = tick_of(e);
+      if (tick <= now) {
         expire(e);
       } else {
         // Cascade: relative to the slot start the deadline lands on a lower level
         // (or, beyond the range, on a later level-5 slot), so this terminates.
-        file(e);
+        file(e, tick);
       }
     }
   }

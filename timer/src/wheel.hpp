@@ -84,7 +84,9 @@ class wheel {
   }
 
   /// Files `e` by tick_of(e). Precondition: `e` is not linked anywhere.
-  void insert(timer_entry& e) noexcept;
+  void insert(timer_entry& e) noexcept { insert(e, tick_of(e)); }
+  /// The same, for a caller that already has `tick` == tick_of(e).
+  void insert(timer_entry& e, std::uint64_t tick) noexcept;
   /// Unlinks `e`. Precondition: `e` is in this wheel (level != detached_level).
   void remove(timer_entry& e) noexcept;
 
@@ -114,7 +116,7 @@ class wheel {
   };
 
   [[nodiscard]] std::optional<slot_ref> next_slot() const noexcept;
-  void file(timer_entry& e) noexcept;  // insert without the size bookkeeping
+  void file(timer_entry& e, std::uint64_t tick) noexcept;  // insert, no size bookkeeping
 
   std::uint64_t elapsed_;
   std::int64_t origin_ns_;

@@ -60,9 +60,8 @@ class sleep_future {
  public:
   using time_point = timer::clock::time_point;
 
-  explicit sleep_future(time_point deadline) noexcept {
-    entry_.when = deadline.time_since_epoch().count();
-  }
+  explicit sleep_future(time_point deadline) noexcept
+      : entry_(deadline.time_since_epoch().count()) {}
   sleep_future(sleep_future&& other) noexcept;
   sleep_future& operator=(sleep_future&&) = delete;
   ~sleep_future();

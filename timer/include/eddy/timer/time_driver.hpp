@@ -22,6 +22,7 @@
 //      does not (no wake-up per insert).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -103,7 +104,11 @@ class time_driver final : public driver {
   // only called for an entry still registered, whose driver is therefore alive.
   static std::uint32_t acquire_id(time_driver* self);
   static void release_id(std::uint32_t id) noexcept;
-  [[nodiscard]] static time_driver* from_id(std::uint32_t id) noexcept;
+  [[nodiscard]] static time_driver* from_id(std::uint32_t id) noexcept {
+    return registry_[id].load(std::memory_order_acquire);
+  }
+  static constexpr std::uint32_t max_drivers = std::uint32_t{1} << 16;
+  static std::atomic<time_driver*> registry_[max_drivers];  // by id; 0 unused
 
   void park_real(std::optional<std::chrono::nanoseconds> timeout);
   void park_paused(std::optional<std::chrono::nanoseconds> timeout);

@@ -34,6 +34,8 @@ enum class entry_state : std::uint8_t {
 struct timer_entry
     : boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::safe_link>> {
   timer_entry() = default;
+  explicit timer_entry(std::int64_t when_ns, std::uint32_t driver = 0) noexcept
+      : when(when_ns), driver_id(driver) {}
   timer_entry(const timer_entry&) = delete;
   timer_entry& operator=(const timer_entry&) = delete;
 
