@@ -18,13 +18,20 @@ namespace eddy::detail {
 
 void* frame_alloc(std::size_t size) { return ::operator new(size); }
 void frame_free(void* p, std::size_t) noexcept { ::operator delete(p); }
+void* cell_alloc(std::size_t size) { return ::operator new(size); }
+void cell_free(void* p, std::size_t) noexcept { ::operator delete(p); }
 
 #else
 
 // How the pool works:
-//   - Blocks of up to max_pooled bytes come in 16-byte size classes and are carved
+//   - Blocks of up to max_pooled bytes come in 8-byte size classes and are carved
 //     out of 64 KiB chunks, so a block costs its size and nothing more (malloc
 //     would add a header and round up: a 120-byte cell took 144 bytes).
+//   - Coroutine frames need 16-byte alignment: frame_alloc rounds up to a multiple
+//     of 16, and every carve is a multiple of 16, so those classes' blocks are
+//     16-byte aligned. A class of an odd multiple of 8 (only cell_alloc asks for
+//     one) is carved two blocks at a time and its blocks are only 8-byte aligned;
+//     no frame ever uses such a class.
 //   - Each thread keeps a free list per class. A block freed on another thread than
 //     the one that carved it simply joins that thread's list.
 //   - Carved blocks are never given back to malloc: the pool keeps the peak of the
@@ -38,7 +45,8 @@ void frame_free(void* p, std::size_t) noexcept { ::operator delete(p); }
 
 namespace {
 
-inline constexpr std::size_t granule = 16;
+inline constexpr std::size_t granule = 8;
+inline constexpr std::size_t frame_granule = 16;  // every carve is a multiple of this
 inline constexpr std::size_t max_pooled = 1024;
 inline constexpr std::size_t classes = max_pooled / granule;
 inline constexpr std::size_t chunk_bytes = 64 * 1024;
@@ -71,6 +79,10 @@ depot& the_depot() noexcept {
 }
 
 constexpr std::size_t class_of(std::size_t size) { return (size + granule - 1) / granule - 1; }
+// A frame's class: its size rounded up to a multiple of 16.
+constexpr std::size_t frame_class_of(std::size_t size) {
+  return (size + frame_granule - 1) / frame_granule * (frame_granule / granule) - 1;
+}
 constexpr std::size_t class_bytes(std::size_t c) { return (c + 1) * granule; }
 
 // Pushes a list (head .. tail) onto the depot's class c. Lock held.
@@ -99,9 +111,9 @@ struct exit_hook {
       p.heads[c] = nullptr;
     }
     // The rest of the chunk, as the largest blocks that fit.
-    while (static_cast<std::size_t>(p.carve_end - p.carve_next) >= granule) {
+    while (static_cast<std::size_t>(p.carve_end - p.carve_next) >= frame_granule) {
       std::size_t left = static_cast<std::size_t>(p.carve_end - p.carve_next);
-      std::size_t bytes = left < max_pooled ? left / granule * granule : max_pooled;
+      std::size_t bytes = left < max_pooled ? left / frame_granule * frame_granule : max_pooled;
       auto* b = reinterpret_cast<free_block*>(p.carve_next);
       p.carve_next += bytes;
       depot_push(d, class_of(bytes), b, b);
@@ -113,19 +125,28 @@ struct exit_hook {
 
 thread_local exit_hook tls_exit_hook;
 
-void* carve(char*& next, char*& end, std::size_t bytes) {
-  if (static_cast<std::size_t>(end - next) < bytes) {
+// Carves a block of class c. A class of an odd multiple of 8 is carved two blocks
+// at a time (keeping every carve a multiple of 16); the second goes to `spare`.
+void* carve(char*& next, char*& end, std::size_t c, free_block*& spare) {
+  std::size_t bytes = class_bytes(c);
+  bool pair = bytes % frame_granule != 0;
+  std::size_t take = pair ? 2 * bytes : bytes;
+  if (static_cast<std::size_t>(end - next) < take) {
     next = static_cast<char*>(::operator new(chunk_bytes));  // the old tail is dropped
     end = next + chunk_bytes;
   }
   void* b = next;
-  next += bytes;
+  next += take;
+  if (pair) {
+    auto* second = reinterpret_cast<free_block*>(static_cast<char*>(b) + bytes);
+    second->next = spare;
+    spare = second;
+  }
   return b;
 }
 
-[[gnu::noinline]] void* alloc_slow(std::size_t size) {
+[[gnu::noinline]] void* alloc_slow(std::size_t size, std::size_t c) {
   if (size > max_pooled) return ::operator new(size);
-  std::size_t c = class_of(size);
   pool& p = tls_pool;
   depot& d = the_depot();
   if (p.dead) {
@@ -137,7 +158,9 @@ void* carve(char*& next, char*& end, std::size_t bytes) {
     }
     static char* next = nullptr;  // guarded by d.mutex
     static char* end = nullptr;
-    return carve(next, end, class_bytes(c));
+    void* b = carve(next, end, c, d.heads[c]);
+    if (d.heads[c]) d.nonempty[c].store(true, std::memory_order_relaxed);
+    return b;
   }
   if (!p.hooked) {
     p.hooked = true;
@@ -153,10 +176,10 @@ void* carve(char*& next, char*& end, std::size_t bytes) {
       return b;
     }
   }
-  return carve(p.carve_next, p.carve_end, class_bytes(c));
+  return carve(p.carve_next, p.carve_end, c, p.heads[c]);
 }
 
-[[gnu::noinline]] void free_slow(void* ptr, std::size_t size) noexcept {
+[[gnu::noinline]] void free_slow(void* ptr, std::size_t size, std::size_t c) noexcept {
   if (size > max_pooled) {
     ::operator delete(ptr);
     return;
@@ -164,33 +187,40 @@ void* carve(char*& next, char*& end, std::size_t bytes) {
   depot& d = the_depot();
   auto* b = static_cast<free_block*>(ptr);
   std::lock_guard lock(d.mutex);
-  depot_push(d, class_of(size), b, b);
+  depot_push(d, c, b, b);
 }
 
-}  // namespace
-
-// The fast paths: no call, no saved register; everything else is out of line.
-void* frame_alloc(std::size_t size) {
+[[gnu::always_inline]] inline void* pool_alloc(std::size_t size, std::size_t c) {
   if (size <= max_pooled) [[likely]] {
-    free_block*& head = tls_pool.heads[class_of(size)];
+    free_block*& head = tls_pool.heads[c];
     if (free_block* b = head) [[likely]] {
       head = b->next;
       return b;
     }
   }
-  return alloc_slow(size);
+  return alloc_slow(size, c);
 }
 
-void frame_free(void* ptr, std::size_t size) noexcept {
+[[gnu::always_inline]] inline void pool_free(void* ptr, std::size_t size, std::size_t c) noexcept {
   pool& p = tls_pool;
   if (size > max_pooled || p.dead) [[unlikely]] {
-    return free_slow(ptr, size);
+    return free_slow(ptr, size, c);
   }
   auto* b = static_cast<free_block*>(ptr);
-  free_block*& head = p.heads[class_of(size)];
+  free_block*& head = p.heads[c];
   b->next = head;
   head = b;
 }
+
+}  // namespace
+
+// The fast paths: no call, no saved register; everything else is out of line.
+void* frame_alloc(std::size_t size) { return pool_alloc(size, frame_class_of(size)); }
+void frame_free(void* ptr, std::size_t size) noexcept {
+  pool_free(ptr, size, frame_class_of(size));
+}
+void* cell_alloc(std::size_t size) { return pool_alloc(size, class_of(size)); }
+void cell_free(void* ptr, std::size_t size) noexcept { pool_free(ptr, size, class_of(size)); }
 
 #endif
 

@@ -1,6 +1,7 @@
 #include <eddy/detail/task_header.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <typeinfo>
 
@@ -29,7 +30,7 @@ raw_waker task_clone(void* p) {
 constinit const waker_vtable task_waker_vtable{task_clone, task_wake, task_wake_by_ref, task_drop};
 
 void task_header::wake_by_ref() noexcept {
-  std::uint64_t s = state_.load(std::memory_order_acquire);
+  state::word s = state_.load(std::memory_order_acquire);
   for (;;) {
     if (s & (state::complete | state::scheduled)) return;  // invariants 1, 2
     // While running, only mark it: the executor re-queues it after the poll.
@@ -51,8 +52,13 @@ void task_header::report_unobserved(const std::exception_ptr& e) noexcept {
   }
 }
 
+void task_header::ref_overflow() noexcept {
+  std::fputs("eddy: a task's reference count overflowed (2^24 wakers or handles)\n", stderr);
+  std::abort();
+}
+
 bool join_poll(task_header* h, context& cx) noexcept {
-  std::uint64_t s = h->state_.load(std::memory_order_acquire);
+  state::word s = h->state_.load(std::memory_order_acquire);
   if (s & state::complete) return true;
   if (s & state::join_waker) {
     if (h->join_waker_.will_wake(cx.waker())) return false;
@@ -78,10 +84,10 @@ bool join_poll(task_header* h, context& cx) noexcept {
 }
 
 void join_abort(task_header* h) noexcept {
-  std::uint64_t s = h->state_.load(std::memory_order_acquire);
+  state::word s = h->state_.load(std::memory_order_acquire);
   for (;;) {
     if (s & (state::complete | state::cancelled)) return;
-    std::uint64_t next = s | state::cancelled | state::scheduled;
+    state::word next = s | state::cancelled | state::scheduled;
     if (h->state_.compare_exchange_weak(s, next, std::memory_order_acq_rel,
                                         std::memory_order_acquire))
       break;

@@ -21,8 +21,7 @@ enum class run_outcome {
 /// was dequeued with `scheduled` set and `running` clear.
 inline run_outcome run_task(task_header* t) noexcept {
   // scheduled -> running in one step (task_header invariant 1).
-  std::uint64_t s =
-      t->state_.fetch_xor(state::scheduled | state::running, std::memory_order_acq_rel);
+  state::word s = t->state_.fetch_xor(state::scheduled | state::running, std::memory_order_acq_rel);
   if (s & state::cancelled) [[unlikely]] {
     t->vtable_->cancel(t);
     return run_outcome::finished;
@@ -39,8 +38,8 @@ inline run_outcome run_task(task_header* t) noexcept {
 /// Publishes completion, wakes the join handle and drops the executor's
 /// reference. The caller has already unlinked `t` from its owned-task list.
 inline void finish_task(task_header* t) noexcept {
-  std::uint64_t s = t->state_.load(std::memory_order_relaxed);
-  std::uint64_t next;
+  state::word s = t->state_.load(std::memory_order_relaxed);
+  state::word next;
   do {
     next = (s | state::complete) & ~(state::running | state::scheduled);
   } while (!t->state_.compare_exchange_weak(s, next, std::memory_order_acq_rel,

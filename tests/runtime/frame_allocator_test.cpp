@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <utility>
+#include <vector>
 
 // Counts every global allocation of this test binary (all threads). Not under
 // AddressSanitizer, which owns operator new (and disables the frame pool anyway).
@@ -77,6 +81,63 @@ TEST(FrameAllocator, ReusesFreedBlocksOfTheSameClass) {
   detail::frame_free(b, 97);
   void* big = detail::frame_alloc(4096);  // above the pooled sizes
   detail::frame_free(big, 4096);
+}
+
+TEST(FrameAllocator, CellsTakeEightByteClassesAndFramesStaySixteenAligned) {
+  if (!pool_enabled) GTEST_SKIP() << "the frame pool is disabled under AddressSanitizer";
+  // What many_sleepers relies on: a cell is 104 bytes (header 64 + task 40).
+  static_assert(sizeof(detail::task_header) == 64);
+  static_assert(sizeof(detail::task_cell<void>) == sizeof(detail::task_header) + sizeof(task<>));
+  // Interleave cells of an odd multiple of 8 with frames, as spawn does: every
+  // frame stays 16-byte aligned, cells 8-byte aligned, and no blocks overlap.
+  std::vector<void*> frames, cells;
+  for (int i = 0; i < 2000; ++i) {
+    frames.push_back(detail::frame_alloc(144));
+    cells.push_back(detail::cell_alloc(104));
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(frames.back()) % 16, 0u);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(cells.back()) % detail::cell_align, 0u);
+  }
+  // No two blocks overlap: 104-byte cells carved in pairs do not collide.
+  std::vector<std::pair<char*, std::size_t>> all;
+  for (void* f : frames) all.emplace_back(static_cast<char*>(f), 144);
+  for (void* x : cells) all.emplace_back(static_cast<char*>(x), 104);
+  std::sort(all.begin(), all.end());
+  for (std::size_t i = 1; i < all.size(); ++i) {
+    ASSERT_LE(all[i - 1].first + all[i - 1].second, all[i].first);
+  }
+  // A freed cell block is reused by the next cell of its class.
+  void* c = cells.back();
+  cells.pop_back();
+  detail::cell_free(c, 104);
+  void* again = detail::cell_alloc(100);  // rounds to the same 8-byte class
+  EXPECT_EQ(again, c);
+  cells.push_back(again);
+  for (void* f : frames) detail::frame_free(f, 144);
+  for (void* x : cells) detail::cell_free(x, 104);
+}
+
+struct alignas(16) wide {
+  long a, b;
+};
+
+task<wide> make_wide(long a) { co_return wide{a, a + 1}; }
+
+task<long> join_wides(int n) {
+  std::vector<join_handle<wide>> handles;
+  for (int i = 0; i < n; ++i) handles.push_back(spawn(make_wide(i)));
+  long sum = 0;
+  for (auto& h : handles) {
+    wide w = co_await h;
+    sum += w.a + w.b;
+  }
+  co_return sum;
+}
+
+TEST(FrameAllocator, OverAlignedOutputsStillWork) {
+  // A cell whose output needs 16-byte alignment cannot use the 8-byte classes; it
+  // takes frame_alloc's 16-byte aligned blocks, and its outputs arrive intact.
+  static_assert(alignof(detail::task_cell<wide>) > detail::cell_align);
+  EXPECT_EQ(block_on(join_wides(100)), 100L * 100);  // sum of (2i + 1)
 }
 
 }  // namespace

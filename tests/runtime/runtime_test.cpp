@@ -73,12 +73,19 @@ struct counted {
 
 TEST_P(RuntimeConformance, AbortRunsDestructorsAndReportsCancelled) {
   std::atomic<int> destroyed{0};
-  auto h = rt_.spawn([](std::atomic<int>* d) -> task<int> {
+  std::atomic<bool> started{false};
+  auto h = rt_.spawn([](std::atomic<int>* d, std::atomic<bool>* s) -> task<int> {
     counted c(d);
+    s->store(true);
     co_await sleep_for(std::chrono::hours(1));
     co_return 0;
-  }(&destroyed));
-  rt_.block_on(sleep_for(std::chrono::milliseconds(1)));  // let it start sleeping
+  }(&destroyed, &started));
+  // Abort only once the task holds `c` (a worker may take a while to poll it on a
+  // loaded machine; aborting before the first poll destroys no local).
+  for (int i = 0; i < 10'000 && !started.load(); ++i) {
+    rt_.block_on(sleep_for(std::chrono::milliseconds(1)));
+  }
+  ASSERT_TRUE(started.load());
   h.abort();
   bool cancelled = false;
   try {

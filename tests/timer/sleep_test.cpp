@@ -168,6 +168,42 @@ TEST(SleepShutdown, DriverDestroyedUnderARegisteredSleep) {
   EXPECT_TRUE(s.poll(cx).is_ready());
 }
 
+TEST(SleepDrivers, EachSleepStaysWithTheDriverThatRegisteredIt) {
+  // A sleep names its driver by id, not pointer: with drivers created and
+  // destroyed around it (ids reused), cancel and move still reach the right one.
+  auto make = [] {
+    return std::make_unique<time_driver>(std::make_unique<eddy::detail::thread_parker>(),
+                                         clock_mode::paused);
+  };
+  auto a = make();
+  auto b = make();
+  counting_waker cw;
+  auto sa = sleep_until(a->now() + 1s);
+  auto sb = sleep_until(b->now() + 2s);
+  EXPECT_TRUE(poll_once(*a, sa, cw.make()).is_pending());
+  EXPECT_TRUE(poll_once(*b, sb, cw.make()).is_pending());
+  a.reset();  // sa completes with runtime_shutdown; its id is free again
+  EXPECT_EQ(sa.error(), errc::runtime_shutdown);
+  auto c = make();
+  EXPECT_EQ(b->timer_count(), 1u);
+  sleep_future moved(std::move(sb));
+  EXPECT_EQ(b->timer_count(), 1u);
+  EXPECT_EQ(c->timer_count(), 0u);
+  moved.reset(b->now());  // cancels on b
+  EXPECT_EQ(b->timer_count(), 0u);
+  auto sc = sleep_until(c->now() + 3ms);
+  run(*c, sc);
+  EXPECT_TRUE(sc.is_elapsed());
+  EXPECT_EQ(b->timer_count(), 0u);
+}
+
+TEST(SleepLayout, ASleepIsItsTimerEntryOnly) {
+  // What keeps a sleeping task's coroutine frame small (many_sleepers bench).
+  static_assert(sizeof(sleep_future) <= 48);
+  auto s = sleep_until(timer::clock::time_point(std::chrono::nanoseconds(123'456'789)));
+  EXPECT_EQ(s.deadline().time_since_epoch(), std::chrono::nanoseconds(123'456'789));
+}
+
 TEST(SleepDeathTest, PolledOutsideARuntimeAbortsWithAMessage) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   auto s = sleep_for(1ms);

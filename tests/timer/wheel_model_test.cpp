@@ -18,6 +18,15 @@
 namespace eddy::timer::detail {
 namespace {
 
+// Entries carry their deadline in clock nanoseconds; these tests think in ticks,
+// with the wheel's origin at 0, where tick t is when = t * ns_per_tick.
+void set_tick(timer_entry& e, std::uint64_t tick) {
+  e.when = static_cast<std::int64_t>(tick) * ns_per_tick;
+}
+std::uint64_t tick(const timer_entry& e) {
+  return static_cast<std::uint64_t>(e.when / ns_per_tick);
+}
+
 constexpr std::uint64_t day = 86'400'000;
 
 struct model_run {
@@ -57,9 +66,9 @@ struct model_run {
     std::size_t id = free.back();
     free.pop_back();
     timer_entry& e = entries[id];
-    e.deadline = random_deadline();
+    set_tick(e, random_deadline());
     w.insert(e);
-    where[id] = model.emplace(e.deadline, id);
+    where[id] = model.emplace(tick(e), id);
   }
 
   void cancel() {

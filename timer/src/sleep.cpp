@@ -28,11 +28,14 @@ clock::time_point now() noexcept {
 
 }  // namespace timer
 
+static_assert(sizeof(sleep_future) == sizeof(timer::detail::timer_entry));
+
+// `when` and `driver_id` are the future's own (the driver only reads `when`).
 sleep_future::sleep_future(sleep_future&& other) noexcept
-    : deadline_(other.deadline_), driver_(other.driver_) {
+    : entry_(other.entry_.when, other.entry_.driver_id) {
   auto state = other.entry_.state.load(std::memory_order_acquire);
   if (state == entry_state::registered) {
-    driver_->move_entry(other.entry_, entry_);
+    timer::time_driver::from_id(entry_.driver_id)->move_entry(other.entry_, entry_);
   } else {
     entry_.state.store(state, std::memory_order_relaxed);
   }
@@ -42,24 +45,28 @@ sleep_future::~sleep_future() {
   // Only a registered entry involves the driver; fired and shutdown ones were
   // released by it (time_driver invariant 3).
   if (entry_.state.load(std::memory_order_acquire) == entry_state::registered) {
-    driver_->cancel(entry_);
+    timer::time_driver::from_id(entry_.driver_id)->cancel(entry_);
   }
 }
 
 polled<void> sleep_future::poll(context& cx) {
   auto state = entry_.state.load(std::memory_order_acquire);
   if (state == entry_state::fired || state == entry_state::shutdown) return ready();
-  if (driver_ == nullptr) {
-    driver_ = current_time_driver();
-    if (driver_ == nullptr) {
+  timer::time_driver* driver = nullptr;
+  if (entry_.driver_id != 0) {
+    driver = timer::time_driver::from_id(entry_.driver_id);
+  } else {
+    driver = current_time_driver();
+    if (driver == nullptr) {
       std::fputs(
           "eddy: a sleep_future was polled on a thread that runs no eddy runtime with a "
           "timer driver; run it with block_on/spawn\n",
           stderr);
       std::abort();
     }
+    entry_.driver_id = driver->id_;
   }
-  return driver_->poll_entry(entry_, deadline_, cx.waker());
+  return driver->poll_entry(entry_, deadline(), cx.waker());
 }
 
 bool sleep_future::is_elapsed() const noexcept {
@@ -76,11 +83,11 @@ std::error_code sleep_future::error() const noexcept {
 
 void sleep_future::reset(time_point deadline) noexcept {
   if (entry_.state.load(std::memory_order_acquire) == entry_state::registered) {
-    driver_->cancel(entry_);
+    timer::time_driver::from_id(entry_.driver_id)->cancel(entry_);
   }
   entry_.state.store(entry_state::idle, std::memory_order_relaxed);
-  deadline_ = deadline;
-  driver_ = nullptr;
+  entry_.when = deadline.time_since_epoch().count();
+  entry_.driver_id = 0;
 }
 
 }  // namespace eddy

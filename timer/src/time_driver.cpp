@@ -2,6 +2,8 @@
 
 #include <array>
 #include <cassert>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <mutex>
 #include <utility>
@@ -33,17 +35,55 @@ time_driver::time_point add_saturating(time_driver::time_point t, nanoseconds d)
   return d >= time_driver::time_point::max() - t ? time_driver::time_point::max() : t + d;
 }
 
+// The id registry (time_driver::acquire_id). Constant-initialised, so it lives
+// in .bss and costs a page per 512 live drivers; ids are reused.
+constexpr std::uint32_t max_drivers = std::uint32_t{1} << 16;  // time_driver::max_drivers
+constinit std::uint32_t g_free_ids[max_drivers] = {};
+constinit std::uint32_t g_free_count = 0;
+constinit std::uint32_t g_next_id = 1;  // 0 means "no driver"
+constinit std::mutex g_ids_mutex;
+
 }  // namespace
+
+std::uint32_t time_driver::acquire_id(time_driver* self) {
+  static_assert(time_driver::max_drivers == max_drivers);
+  std::lock_guard lock(g_ids_mutex);
+  std::uint32_t id = 0;
+  if (g_free_count > 0) {
+    id = g_free_ids[--g_free_count];
+  } else if (g_next_id < max_drivers) {
+    id = g_next_id++;
+  } else {
+    std::fputs("eddy: more than 65535 time drivers (runtimes) alive at once\n", stderr);
+    std::abort();
+  }
+  registry_[id].store(self, std::memory_order_release);
+  return id;
+}
+
+void time_driver::release_id(std::uint32_t id) noexcept {
+  std::lock_guard lock(g_ids_mutex);
+  registry_[id].store(nullptr, std::memory_order_relaxed);
+  g_free_ids[g_free_count++] = id;
+}
+
+constinit std::atomic<time_driver*> time_driver::registry_[time_driver::max_drivers] = {};
 
 time_driver::time_driver(std::unique_ptr<driver> inner, clock_mode mode)
     : inner_(std::move(inner)),
       clock_(mode),
       origin_(clock_.now()),
-      wheel_(std::make_unique<detail::wheel>()) {
+      wheel_(std::make_unique<detail::wheel>(0, origin_.time_since_epoch().count())),
+      id_(acquire_id(this)) {
   assert(inner_ && "time_driver needs an inner driver");
 }
 
 time_driver::~time_driver() {
+  shutdown_entries();
+  release_id(id_);  // no entry names this driver any more (invariant 3)
+}
+
+void time_driver::shutdown_entries() noexcept {
   std::unique_lock lock(mutex_);
   wheel_->drain(fired_);
   fired_.splice(fired_.end(), never_);
@@ -63,13 +103,8 @@ time_driver::~time_driver() {
 }
 
 std::uint64_t time_driver::ticks_since_origin(time_point t, bool round_up) const noexcept {
-  if (t <= origin_) return 0;
-  // Subtract in unsigned arithmetic: t - origin_ may not fit a signed duration.
-  auto since = static_cast<std::uint64_t>(t.time_since_epoch().count()) -
-               static_cast<std::uint64_t>(origin_.time_since_epoch().count());
-  constexpr auto per_tick =
-      static_cast<std::uint64_t>(std::chrono::duration_cast<duration>(tick_duration(1)).count());
-  std::uint64_t ticks = since / per_tick + (round_up && since % per_tick != 0 ? 1 : 0);
+  std::uint64_t ticks = detail::ticks_between(origin_.time_since_epoch().count(),
+                                              t.time_since_epoch().count(), round_up);
   return ticks < max_tick ? ticks : max_tick;
 }
 
@@ -230,17 +265,18 @@ polled<void> time_driver::poll_entry(detail::timer_entry& e, time_point deadline
       return ready();
     }
     if (state == detail::entry_state::idle) {
-      e.deadline = deadline_tick(deadline);
+      assert(e.when == deadline.time_since_epoch().count());
+      std::uint64_t tick = deadline_tick(deadline);  // the wheel's tick_of(e)
       e.waker = w;
-      if (e.deadline > wheel_->elapsed() && e.deadline - wheel_->elapsed() >= never_horizon) {
+      if (tick > wheel_->elapsed() && tick - wheel_->elapsed() >= never_horizon) {
         e.level = never_level;
         never_.push_back(e);
       } else {
-        wheel_->insert(e);
+        wheel_->insert(e, tick);
       }
       e.state.store(detail::entry_state::registered, std::memory_order_relaxed);
-      if (parked_ && e.deadline < parked_until_) {  // invariant 4
-        parked_until_ = e.deadline;
+      if (parked_ && tick < parked_until_) {  // invariant 4
+        parked_until_ = tick;
         unpark_inner = true;
       }
     } else if (!e.waker.will_wake(w)) {
@@ -264,7 +300,7 @@ void time_driver::move_entry(detail::timer_entry& from, detail::timer_entry& to)
   std::lock_guard lock(mutex_);
   auto state = from.state.load(std::memory_order_relaxed);
   if (state == detail::entry_state::registered) {
-    to.deadline = from.deadline;
+    to.when = from.when;
     to.waker = std::move(from.waker);
     if (from.level == detail::wheel::detached_level || from.level == never_level) {
       auto& list = from.level == never_level ? never_ : fired_;

@@ -25,23 +25,24 @@ unsigned slot_for(std::uint64_t deadline, unsigned level) noexcept {
 
 wheel::~wheel() { assert(empty() && "timer wheel destroyed with entries linked"); }
 
-void wheel::file(timer_entry& e) noexcept {
-  if (e.deadline <= elapsed_) {
+void wheel::file(timer_entry& e, std::uint64_t deadline) noexcept {
+  assert(deadline == tick_of(e));
+  if (deadline <= elapsed_) {
     e.level = pending_level;
     pending_.push_back(e);
     return;
   }
-  unsigned level = level_for(elapsed_, e.deadline);
-  unsigned slot = slot_for(e.deadline, level);
+  unsigned level = level_for(elapsed_, deadline);
+  unsigned slot = slot_for(deadline, level);
   e.level = static_cast<std::uint8_t>(level);
   e.slot = static_cast<std::uint8_t>(slot);
   slots_[level][slot].push_back(e);
   occupied_[level] |= std::uint64_t{1} << slot;
 }
 
-void wheel::insert(timer_entry& e) noexcept {
+void wheel::insert(timer_entry& e, std::uint64_t tick) noexcept {
   assert(!e.is_linked());
-  file(e);
+  file(e, tick);
   ++size_;
 }
 
@@ -60,7 +61,7 @@ void wheel::remove(timer_entry& e) noexcept {
 void wheel::replace(timer_entry& old, timer_entry& fresh) noexcept {
   assert(old.is_linked() && old.level != detached_level && !fresh.is_linked());
   entry_list& list = old.level == pending_level ? pending_ : slots_[old.level][old.slot];
-  fresh.deadline = old.deadline;
+  fresh.when = old.when;
   fresh.level = old.level;
   fresh.slot = old.slot;
   list.insert(list.iterator_to(old), fresh);
@@ -122,12 +123,13 @@ void wheel::advance(std::uint64_t now, entry_list& expired) noexcept {
     while (!taken.empty()) {
       timer_entry& e = taken.front();
       taken.pop_front();
-      if (e.deadline <= now) {
+      std::uint64_t tick = tick_of(e);
+      if (tick <= now) {
         expire(e);
       } else {
         // Cascade: relative to the slot start the deadline lands on a lower level
         // (or, beyond the range, on a later level-5 slot), so this terminates.
-        file(e);
+        file(e, tick);
       }
     }
   }

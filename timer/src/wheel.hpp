@@ -30,10 +30,29 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <ratio>
+#include <type_traits>
 
+#include <eddy/timer/clock.hpp>
 #include <eddy/timer/detail/timer_entry.hpp>
 
 namespace eddy::timer::detail {
+
+static_assert(std::is_same_v<clock::duration::period, std::nano>, "timer_entry::when is in ns");
+
+/// Nanoseconds per wheel tick (1 ms).
+inline constexpr std::int64_t ns_per_tick = 1'000'000;
+
+/// Ticks from `origin_ns` to `t_ns` (both ns since the clock's epoch); 0 when
+/// t_ns <= origin_ns. Rounded up for a deadline (a timer never fires early),
+/// down for the current time.
+[[nodiscard]] inline std::uint64_t ticks_between(std::int64_t origin_ns, std::int64_t t_ns,
+                                                 bool round_up) noexcept {
+  if (t_ns <= origin_ns) return 0;
+  auto since = static_cast<std::uint64_t>(t_ns) - static_cast<std::uint64_t>(origin_ns);
+  constexpr auto per = static_cast<std::uint64_t>(ns_per_tick);
+  return since / per + (round_up && since % per != 0 ? 1 : 0);
+}
 
 class wheel {
  public:
@@ -47,7 +66,9 @@ class wheel {
   /// timer_entry::level of an entry advance() moved out to the caller's list.
   static constexpr std::uint8_t detached_level = 0xff;
 
-  explicit wheel(std::uint64_t start_tick = 0) noexcept : elapsed_(start_tick) {}
+  /// Tick 0 is `origin_ns` on the clock (entries' `when` are ns since its epoch).
+  explicit wheel(std::uint64_t start_tick = 0, std::int64_t origin_ns = 0) noexcept
+      : elapsed_(start_tick), origin_ns_(origin_ns) {}
   wheel(const wheel&) = delete;
   wheel& operator=(const wheel&) = delete;
   /// Precondition: empty() (the owner unlinks and handles its entries first).
@@ -57,9 +78,15 @@ class wheel {
   [[nodiscard]] std::uint64_t elapsed() const noexcept { return elapsed_; }
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  /// The tick at which `e` is due: its `when` rounded up to a whole tick.
+  [[nodiscard]] std::uint64_t tick_of(const timer_entry& e) const noexcept {
+    return ticks_between(origin_ns_, e.when, true);
+  }
 
-  /// Files `e` by e.deadline. Precondition: `e` is not linked anywhere.
-  void insert(timer_entry& e) noexcept;
+  /// Files `e` by tick_of(e). Precondition: `e` is not linked anywhere.
+  void insert(timer_entry& e) noexcept { insert(e, tick_of(e)); }
+  /// The same, for a caller that already has `tick` == tick_of(e).
+  void insert(timer_entry& e, std::uint64_t tick) noexcept;
   /// Unlinks `e`. Precondition: `e` is in this wheel (level != detached_level).
   void remove(timer_entry& e) noexcept;
 
@@ -89,9 +116,10 @@ class wheel {
   };
 
   [[nodiscard]] std::optional<slot_ref> next_slot() const noexcept;
-  void file(timer_entry& e) noexcept;  // insert without the size bookkeeping
+  void file(timer_entry& e, std::uint64_t tick) noexcept;  // insert, no size bookkeeping
 
   std::uint64_t elapsed_;
+  std::int64_t origin_ns_;
   std::size_t size_ = 0;
   std::array<std::uint64_t, levels> occupied_{};
   std::array<std::array<entry_list, slots_per_level>, levels> slots_;

@@ -59,7 +59,13 @@ class task_cell final : public task_header {
   }
 
   static task_cell* create(task<T>&& t) {
-    return new (frame_alloc(sizeof(task_cell))) task_cell(std::move(t));
+    void* mem = nullptr;
+    if constexpr (alignof(task_cell) <= cell_align) {
+      mem = cell_alloc(sizeof(task_cell));  // 8-byte size classes
+    } else {
+      mem = frame_alloc(sizeof(task_cell));  // an over-aligned output: 16-byte aligned
+    }
+    return new (mem) task_cell(std::move(t));
   }
 
   /// Precondition: `complete` observed with acquire ordering (invariant 5).
@@ -114,7 +120,11 @@ class task_cell final : public task_header {
       report_unobserved(self->error_);
     scheduler* s = self->scheduler_;
     self->~task_cell();
-    frame_free(self, sizeof(task_cell));
+    if constexpr (alignof(task_cell) <= cell_align) {
+      cell_free(self, sizeof(task_cell));
+    } else {
+      frame_free(self, sizeof(task_cell));
+    }
     if (s) s->unref();
   }
 

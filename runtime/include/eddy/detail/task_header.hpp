@@ -14,7 +14,8 @@
 //   bit  3  cancelled      abort() was requested
 //   bit  4  join_interest  a join_handle still exists
 //   bit  5  join_waker     join_waker_ holds a waker the completer must wake
-//   bits 16..63            reference count
+//   bits 8..31             reference count (a task with 2^24 - 1 references,
+//                          wakers included, aborts on the next one)
 //
 // Invariants:
 //   1. A task is linked in at most one run queue, and only while `scheduled` is set
@@ -42,14 +43,16 @@
 namespace eddy::detail {
 
 namespace state {
-inline constexpr std::uint64_t scheduled = 1u << 0;
-inline constexpr std::uint64_t running = 1u << 1;
-inline constexpr std::uint64_t complete = 1u << 2;
-inline constexpr std::uint64_t cancelled = 1u << 3;
-inline constexpr std::uint64_t join_interest = 1u << 4;
-inline constexpr std::uint64_t join_waker = 1u << 5;
-inline constexpr std::uint64_t ref_one = std::uint64_t{1} << 16;
-inline constexpr std::uint64_t ref_mask = ~(ref_one - 1);
+/// The state word: 32 bits, so the cell's byte fields share its 8 bytes.
+using word = std::uint32_t;
+inline constexpr word scheduled = 1u << 0;
+inline constexpr word running = 1u << 1;
+inline constexpr word complete = 1u << 2;
+inline constexpr word cancelled = 1u << 3;
+inline constexpr word join_interest = 1u << 4;
+inline constexpr word join_waker = 1u << 5;
+inline constexpr word ref_one = word{1} << 8;
+inline constexpr word ref_mask = ~(ref_one - 1);
 }  // namespace state
 
 /// How a task ended; stored in the cell before `complete` is published.
@@ -78,21 +81,24 @@ struct task_header {
   using owned_hook_t = boost::intrusive::list_member_hook<
       boost::intrusive::link_mode<boost::intrusive::normal_link>>;
 
-  std::atomic<std::uint64_t> state_;
+  std::atomic<state::word> state_;
+  outcome outcome_ = outcome::none;
+  bool output_taken_ = false;
+  std::uint16_t shard_ = 0;  // which owned-task list holds it (multi-thread executor)
   const task_vtable* vtable_;
   scheduler* scheduler_ = nullptr;
   queue_hook_t queue_hook_;
   owned_hook_t owned_hook_;
-  outcome outcome_ = outcome::none;
-  bool output_taken_ = false;
-  std::uint16_t shard_ = 0;  // which owned-task list holds it (multi-thread executor)
-  waker join_waker_;         // invariant 4
+  waker join_waker_;  // invariant 4
 
   explicit task_header(const task_vtable* vt) noexcept
       // Two references: the executor's and the join_handle's.
       : state_(2 * state::ref_one | state::join_interest), vtable_(vt) {}
 
-  void ref() noexcept { state_.fetch_add(state::ref_one, std::memory_order_relaxed); }
+  void ref() noexcept {
+    if (state_.fetch_add(state::ref_one, std::memory_order_relaxed) >= state::ref_mask) [[unlikely]]
+      ref_overflow();
+  }
   void unref() noexcept {
     // acq_rel: the last owner must see every write made through other references.
     if ((state_.fetch_sub(state::ref_one, std::memory_order_acq_rel) & state::ref_mask) ==
@@ -110,6 +116,8 @@ struct task_header {
 
   /// Reports an exception nobody will observe (a detached task's) on stderr.
   static void report_unobserved(const std::exception_ptr& e) noexcept;
+  /// Prints a message and aborts: the reference count would wrap.
+  [[noreturn]] static void ref_overflow() noexcept;
 };
 
 /// A FIFO run queue of task headers (linked through queue_hook_: no allocation).

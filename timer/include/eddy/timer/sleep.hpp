@@ -60,14 +60,17 @@ class sleep_future {
  public:
   using time_point = timer::clock::time_point;
 
-  explicit sleep_future(time_point deadline) noexcept : deadline_(deadline) {}
+  explicit sleep_future(time_point deadline) noexcept
+      : entry_(deadline.time_since_epoch().count()) {}
   sleep_future(sleep_future&& other) noexcept;
   sleep_future& operator=(sleep_future&&) = delete;
   ~sleep_future();
 
   polled<void> poll(context& cx);
 
-  [[nodiscard]] time_point deadline() const noexcept { return deadline_; }
+  [[nodiscard]] time_point deadline() const noexcept {
+    return time_point(time_point::duration(entry_.when));
+  }
   /// True once the sleep has completed (a poll returned or would return ready).
   [[nodiscard]] bool is_elapsed() const noexcept;
   /// errc::runtime_shutdown if the driver was destroyed under this sleep; else empty.
@@ -78,9 +81,9 @@ class sleep_future {
   void reset(time_point deadline) noexcept;
 
  private:
+  // The whole state, 48 bytes: the deadline is entry_.when and the driver that
+  // registered it is entry_.driver_id (set by the first poll that registers).
   timer::detail::timer_entry entry_;
-  time_point deadline_;
-  timer::time_driver* driver_ = nullptr;  // set by the first poll that registers
 };
 
 /// A future that completes after `d` (measured from now, on the runtime's clock).

@@ -22,6 +22,7 @@
 //      does not (no wake-up per insert).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -98,12 +99,24 @@ class time_driver final : public driver {
   void cancel(detail::timer_entry& e) noexcept;
   void move_entry(detail::timer_entry& from, detail::timer_entry& to) noexcept;
 
+  // Every live driver has a process-wide id (never 0), so a timer entry can name
+  // its driver in 4 bytes (timer_entry::driver_id). from_id() is lock-free; it is
+  // only called for an entry still registered, whose driver is therefore alive.
+  static std::uint32_t acquire_id(time_driver* self);
+  static void release_id(std::uint32_t id) noexcept;
+  [[nodiscard]] static time_driver* from_id(std::uint32_t id) noexcept {
+    return registry_[id].load(std::memory_order_acquire);
+  }
+  static constexpr std::uint32_t max_drivers = std::uint32_t{1} << 16;
+  static std::atomic<time_driver*> registry_[max_drivers];  // by id; 0 unused
+
   void park_real(std::optional<std::chrono::nanoseconds> timeout);
   void park_paused(std::optional<std::chrono::nanoseconds> timeout);
   /// Advances the wheel to `now` and wakes what expired (invariant 2). Returns
   /// how many timers fired.
   std::size_t fire(time_point now);
   void unlink(detail::timer_entry& e) noexcept;  // mutex_ held
+  void shutdown_entries() noexcept;              // the destructor's work
   [[nodiscard]] std::uint64_t ticks_since_origin(time_point t, bool round_up) const noexcept;
 
   std::unique_ptr<driver> inner_;
@@ -111,6 +124,7 @@ class time_driver final : public driver {
   const time_point origin_;
   mutable detail::driver_lock mutex_;  // a futex lock: taken by every insert and cancel
   std::unique_ptr<detail::wheel> wheel_;
+  const std::uint32_t id_;
   detail::entry_list fired_;  // expired, waker not yet taken
   detail::entry_list never_;  // deadlines about 35 years or more ahead: never fire
   bool parked_ = false;

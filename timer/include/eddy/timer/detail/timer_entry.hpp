@@ -4,7 +4,12 @@
 //
 // Installed because sleep_future embeds it; it is not an API. The wheel
 // (timer/src/wheel.hpp) owns `level`/`slot` and the hook; the time_driver owns
-// `state` and `waker`.
+// `state` and `waker`; the future owns `when` and `driver_id` (the driver only
+// reads `when`, under its lock, while the entry is registered).
+//
+// 48 bytes, so a sleeping task's coroutine frame stays small: the precise
+// deadline is kept once (the wheel derives its ticks from it), and the driver is
+// named by a 32-bit id that fits where a pointer would not.
 #pragma once
 
 #include <atomic>
@@ -29,11 +34,15 @@ enum class entry_state : std::uint8_t {
 struct timer_entry
     : boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::safe_link>> {
   timer_entry() = default;
+  explicit timer_entry(std::int64_t when_ns, std::uint32_t driver = 0) noexcept
+      : when(when_ns), driver_id(driver) {}
   timer_entry(const timer_entry&) = delete;
   timer_entry& operator=(const timer_entry&) = delete;
 
-  /// Deadline in wheel ticks (1 ms); rounded up so a timer never fires early.
-  std::uint64_t deadline = 0;
+  /// The deadline on the runtime's clock, in nanoseconds since the clock's epoch
+  /// (clock::time_point::time_since_epoch().count()). The wheel works in 1 ms
+  /// ticks, rounded up from this, so a timer never fires early.
+  std::int64_t when = 0;
   /// The waker to wake when the deadline passes.
   eddy::waker waker;
   /// Wheel level (0..5), `pending_level`, or `detached_level`; set by the wheel.
@@ -41,7 +50,12 @@ struct timer_entry
   /// Slot within `level`; set by the wheel.
   std::uint8_t slot = 0;
   std::atomic<entry_state> state{entry_state::idle};
+  /// The time_driver this entry was registered with (time_driver::from_id), 0
+  /// before the first registration; set and read by the owning future only.
+  std::uint32_t driver_id = 0;
 };
+
+static_assert(sizeof(timer_entry) <= 48, "a timer entry fits in 48 bytes (see the header note)");
 
 using entry_list = boost::intrusive::list<timer_entry, boost::intrusive::constant_time_size<false>>;
 
