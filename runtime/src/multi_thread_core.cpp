@@ -9,6 +9,14 @@
 namespace eddy::detail {
 
 namespace {
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 // The worker this thread is, and the core it belongs to.
 thread_local void* tls_worker_core = nullptr;
 thread_local void* tls_worker = nullptr;
@@ -259,6 +267,17 @@ void multi_thread_core::wake_worker(worker& w) noexcept {
 }
 
 void multi_thread_core::park(worker& w) noexcept {
+  // Look again for a short while before sleeping: a futex wait and the wake that
+  // ends it cost a context switch each, several microseconds, while in
+  // fork-join and message-passing loads the other worker usually produces the
+  // next task within a few hundred nanoseconds. Only while another worker runs
+  // tasks: when every other worker is idle, work comes from the driver, which
+  // notifies, and spinning would only burn CPU per idle period.
+  const bool others_busy = idle_count_.load(std::memory_order_relaxed) + 1 < workers_.size();
+  for (unsigned i = 0; others_busy && i < park_spin; ++i) {
+    if (has_work() || stopping_.load(std::memory_order_acquire)) return;
+    cpu_relax();
+  }
   {
     std::lock_guard lock(idle_mutex_);
     idle_.push_back(&w);

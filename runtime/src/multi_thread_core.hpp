@@ -72,6 +72,8 @@ class multi_thread_core final : public scheduler {
   /// Polls between two looks at the injection queue, so injected tasks are not
   /// starved by a worker whose local queue never empties.
   static constexpr unsigned inject_interval = 61;
+  /// Looks for work this many times (with a pause between) before parking.
+  static constexpr unsigned park_spin = 32;
 
  private:
   using queue_t = task_queue<true>;
