@@ -28,10 +28,10 @@
 #include <memory>
 #include <optional>
 
+#include <eddy/detail/futex_lock.hpp>
 #include <eddy/driver.hpp>
 #include <eddy/polled.hpp>
 #include <eddy/timer/clock.hpp>
-#include <eddy/timer/detail/driver_lock.hpp>
 #include <eddy/timer/detail/timer_entry.hpp>
 #include <eddy/waker.hpp>
 
@@ -109,7 +109,7 @@ class time_driver final : public driver {
   std::unique_ptr<driver> inner_;
   timer::clock clock_;
   const time_point origin_;
-  mutable detail::driver_lock mutex_;  // a futex lock: taken by every insert and cancel
+  mutable eddy::detail::futex_lock mutex_;  // a futex lock: taken by every insert and cancel
   std::unique_ptr<detail::wheel> wheel_;
   detail::entry_list fired_;  // expired, waker not yet taken
   detail::entry_list never_;  // deadlines about 35 years or more ahead: never fire
