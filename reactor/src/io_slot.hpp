@@ -20,7 +20,9 @@
 //   4. mutex guards reader/writer. A poller stores its waker under the mutex and
 //      then re-reads the state; the dispatcher publishes the state before taking
 //      the mutex to collect wakers. Either the poller sees the new bits or the
-//      dispatcher sees the waker: no lost wake-up.
+//      dispatcher sees the waker: no lost wake-up. The mutex is a futex_lock (4
+//      bytes, lock and unlock inline): a poller that finds no readiness takes it
+//      on every wait, so std::mutex's two pthread calls were a per-request cost.
 //   5. Release drops the wakers without waking them, under the mutex and after
 //      the generation bump, so a dispatcher that comes later finds none to wake.
 //
@@ -36,6 +38,7 @@
 #include <mutex>
 #include <vector>
 
+#include <eddy/detail/futex_lock.hpp>
 #include <eddy/reactor/registration.hpp>
 #include <eddy/waker.hpp>
 
@@ -72,9 +75,9 @@ constexpr std::uint8_t trigger_bits(io_direction d) noexcept {
 
 struct io_slot {
   std::atomic<std::uint64_t> state{0};
-  std::mutex mutex;
-  waker reader;  // rule 4
-  waker writer;  // rule 4
+  futex_lock mutex;  // rule 4
+  waker reader;      // rule 4
+  waker writer;      // rule 4
   int fd = -1;
   std::uint32_t index = 0;
 };

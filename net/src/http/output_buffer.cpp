@@ -64,6 +64,15 @@ void output_buffer::append_slow(std::string_view bytes) {
   size_ += bytes.size();
 }
 
+char* output_buffer::prepare_slow(std::size_t n) {
+  reserve_arena(n);
+  if (tail_ == no_tail) {
+    segments_.push_back({kind::arena, arena_size_, nullptr, 0, 0});
+    tail_ = segments_.size() - 1;
+  }
+  return arena_.get() + arena_size_;
+}
+
 void output_buffer::append_borrowed(std::string_view bytes) {
   if (bytes.empty()) return;
   segments_.push_back({kind::borrowed, 0, bytes.data(), 0, bytes.size()});

@@ -4,6 +4,8 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstring>
+#include <string_view>
 
 namespace eddy::net::http {
 namespace {
@@ -16,14 +18,6 @@ void append_number(output_buffer& out, std::uint64_t v, int base = 10) {
   auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v, base);
   (void)ec;  // 24 digits hold any uint64_t
   out.append({digits, static_cast<std::size_t>(end - digits)});
-}
-
-void append_status_line(output_buffer& out, status s) {
-  out.append("HTTP/1.1 ");
-  append_number(out, static_cast<std::uint16_t>(s));
-  out.append(" ");
-  out.append(reason_phrase(s));
-  out.append("\r\n");
 }
 
 struct body_writer {
@@ -59,30 +53,59 @@ write_result write_response(output_buffer& out, response&& r, const response_con
   }
   if (framing == body_framing::close_delimited) keep_alive = false;
 
-  append_status_line(out, r.status());
-  if (!ctx.date.empty()) {
-    out.append("Date: ");
-    out.append(ctx.date);
-    out.append("\r\n");
+  // The whole head is formatted in place in one pass: one bounds check, then
+  // plain copies (the literals' copies are inlined).
+  const std::string_view reason = reason_phrase(r.status());
+  const std::string_view fields = r.header_block();
+  const bool need_allow = r.status() == status::method_not_allowed && !r.header("Allow");
+  constexpr std::size_t fixed_bound = 19             // "HTTP/1.1 NNNNN " "\r\n" + final "\r\n"
+                                      + 8            // "Date: " "\r\n"
+                                      + 9            // "Allow: \r\n"
+                                      + 16 + 20 + 2  // Content-Length, any uint64_t
+                                      + 28           // or Transfer-Encoding: chunked
+                                      + 24;          // "Connection: keep-alive\r\n"
+  char* const begin = out.prepare(fixed_bound + reason.size() + ctx.date.size() + fields.size());
+  char* p = begin;
+  auto put = [&p](std::string_view v) {
+    std::memcpy(p, v.data(), v.size());
+    p += v.size();
+  };
+  const auto code = static_cast<std::uint16_t>(r.status());
+  put("HTTP/1.1 ");
+  if (code >= 100 && code <= 999) [[likely]] {
+    *p++ = static_cast<char>('0' + code / 100);
+    *p++ = static_cast<char>('0' + code / 10 % 10);
+    *p++ = static_cast<char>('0' + code % 10);
+  } else {
+    p = std::to_chars(p, p + 5, code).ptr;  // 5 digits hold any uint16_t
   }
-  out.append(r.header_block());
+  *p++ = ' ';
+  put(reason);
+  put("\r\n");
+  if (!ctx.date.empty()) {
+    put("Date: ");
+    put(ctx.date);
+    put("\r\n");
+  }
+  put(fields);
   // RFC 9110 section 15.5.6: a 405 MUST carry Allow (empty: nothing is allowed).
-  if (r.status() == status::method_not_allowed && !r.header("Allow")) out.append("Allow: \r\n");
+  if (need_allow) put("Allow: \r\n");
   if (!no_content) {
     if (length) {
-      out.append("Content-Length: ");
-      append_number(out, *length);
-      out.append("\r\n");
+      put("Content-Length: ");
+      p = std::to_chars(p, p + 20, *length).ptr;  // 20 digits hold any uint64_t
+      put("\r\n");
     } else if (framing == body_framing::chunked) {
-      out.append("Transfer-Encoding: chunked\r\n");
+      put("Transfer-Encoding: chunked\r\n");
     }
   }
   if (!keep_alive) {
-    out.append("Connection: close\r\n");
+    put("Connection: close\r\n");
   } else if (ctx.http_minor == 0) {
-    out.append("Connection: keep-alive\r\n");
+    put("Connection: keep-alive\r\n");
   }
-  out.append("\r\n");
+  put("\r\n");
+  out.commit(static_cast<std::size_t>(p - begin));
 
   if (ctx.head || no_content) return {keep_alive, body_framing::complete};
   std::visit(body_writer{out}, r.body());

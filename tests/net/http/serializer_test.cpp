@@ -158,6 +158,36 @@ TEST(Serializer, PipelinedSmallResponsesGatherIntoOneIovec) {
   EXPECT_EQ(out.gather(iov, 8), 0u);
 }
 
+TEST(Serializer, HeadsFormattedInPlaceSurviveArenaGrowthAndReferencedBodies) {
+  // Heads are formatted in place (output_buffer::prepare): check them byte-exact
+  // when a head starts after a referenced body (no open arena segment), when it
+  // does not fit the rest of the block (the arena moves), and when its field
+  // block alone is larger than a pooled block.
+  output_buffer out;
+  std::string expect;
+  static const std::string borrowed(9 * 1024, 'c');
+  for (int i = 0; i < 300; ++i) {
+    response r(i % 7 == 0 ? status::not_found : status::ok);
+    const std::string value(i == 150 ? 20000 : 40 + i % 13, static_cast<char>('a' + i % 26));
+    r.add_header("X-Field", value);
+    std::string head = i % 7 == 0 ? "HTTP/1.1 404 Not Found\r\n" : "HTTP/1.1 200 OK\r\n";
+    head += "Date: " + std::string(date) + "\r\nX-Field: " + value + "\r\n";
+    if (i % 3 == 0) {
+      r.set_borrowed_body(borrowed);
+      head += "Content-Length: 9216\r\n";
+    } else {
+      head += "Content-Length: 0\r\n";
+    }
+    const bool keep_alive = i % 5 != 0;
+    if (!keep_alive) head += "Connection: close\r\n";
+    expect += head + "\r\n";
+    if (i % 3 == 0) expect += borrowed;
+    (void)write_response(out, std::move(r), {.date = date, .keep_alive = keep_alive});
+  }
+  EXPECT_EQ(out.size(), expect.size());
+  EXPECT_EQ(out.to_string(), expect);
+}
+
 TEST(Serializer, LargeBodiesAreReferencedNotCopied) {
   output_buffer out;
   std::string big(100 * 1024, 'b');

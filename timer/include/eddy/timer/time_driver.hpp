@@ -29,10 +29,10 @@
 #include <memory>
 #include <optional>
 
+#include <eddy/detail/futex_lock.hpp>
 #include <eddy/driver.hpp>
 #include <eddy/polled.hpp>
 #include <eddy/timer/clock.hpp>
-#include <eddy/timer/detail/driver_lock.hpp>
 #include <eddy/timer/detail/timer_entry.hpp>
 #include <eddy/waker.hpp>
 
@@ -122,7 +122,7 @@ class time_driver final : public driver {
   std::unique_ptr<driver> inner_;
   timer::clock clock_;
   const time_point origin_;
-  mutable detail::driver_lock mutex_;  // a futex lock: taken by every insert and cancel
+  mutable eddy::detail::futex_lock mutex_;  // a futex lock: taken by every insert and cancel
   std::unique_ptr<detail::wheel> wheel_;
   const std::uint32_t id_;
   detail::entry_list fired_;  // expired, waker not yet taken

@@ -50,6 +50,20 @@ class output_buffer {
     }
     append_slow(bytes);
   }
+  /// At least `n` contiguous writable bytes at the end of the arena, for a
+  /// writer that formats in place (one bounds check for a whole response head).
+  /// Write at most `n` bytes there, then commit() how many; nothing else may be
+  /// appended in between.
+  char* prepare(std::size_t n) {
+    if (tail_ != no_tail && n <= arena_cap_ - arena_size_) return arena_.get() + arena_size_;
+    return prepare_slow(n);
+  }
+  /// Makes the first `n` bytes written after prepare() part of the buffer.
+  void commit(std::size_t n) noexcept {
+    arena_size_ += n;
+    segments_[tail_].length += n;
+    size_ += n;
+  }
   /// References `bytes`; they must stay valid until consumed.
   void append_borrowed(std::string_view bytes);
   /// Takes ownership of `bytes` until consumed (no copy).
@@ -95,6 +109,7 @@ class output_buffer {
   const char* memory_of(const segment& s) const noexcept;
   void swap(output_buffer& o) noexcept;
   void append_slow(std::string_view bytes);
+  char* prepare_slow(std::size_t n);
   void reserve_arena(std::size_t more);
 
   std::unique_ptr<char[]> arena_;  // buffer_pool block (or larger, from the heap)
