@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 
+#include "reactor/src/epoll/futex.hpp"
 #include "reactor/src/reactor_impl.hpp"
 #include "runtime/src/current.hpp"
 
@@ -36,7 +37,7 @@ std::size_t reactor_impl::turn(std::optional<std::chrono::nanoseconds> timeout) 
     }
   }
 
-  const std::size_t n = backend_.wait(events_, timeout);
+  const std::size_t n = park_without_descriptors(timeout) ? 0 : backend_.wait(events_, timeout);
   std::size_t dispatched = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (events_[i].token == notify_token) {
@@ -47,7 +48,7 @@ std::size_t reactor_impl::turn(std::optional<std::chrono::nanoseconds> timeout) 
       // unpark() between the drain and the clear is absorbed by this turn, which
       // is about to return anyway.
       backend_.drain_notify();
-      notified_.store(false, std::memory_order_release);
+      notified_.store(0, std::memory_order_release);
       continue;
     }
     if (dispatch(events_[i].token, events_[i].ready)) ++dispatched;
@@ -98,8 +99,34 @@ bool reactor_impl::dispatch(std::uint64_t token, std::uint8_t ready) {
   return true;
 }
 
+bool reactor_impl::park_without_descriptors(std::optional<std::chrono::nanoseconds> timeout) {
+  if (timeout && timeout->count() <= 0) return false;  // a poll: epoll_wait(0) is cheap enough
+  if (registrations_.load(std::memory_order_relaxed) != 0) return false;
+  futex_parked_.store(1, std::memory_order_seq_cst);
+  if (registrations_.load(std::memory_order_seq_cst) != 0) {  // opened meanwhile
+    futex_parked_.store(0, std::memory_order_relaxed);
+    return false;
+  }
+  if (notified_.load(std::memory_order_seq_cst) == 0) futex::wait(notified_, 0, timeout);
+  futex_parked_.store(0, std::memory_order_relaxed);
+  // Consumes the wake-up; one that arrives from here on finds futex_parked_ 0 (it
+  // reads notified_ 0 with acquire, after this release) and writes the eventfd.
+  notified_.store(0, std::memory_order_release);
+  return true;
+}
+
 void reactor_impl::unpark() noexcept {
-  if (!notified_.exchange(true, std::memory_order_acq_rel)) backend_.notify();
+  if (notified_.exchange(1, std::memory_order_seq_cst) != 0) return;
+  if (futex_parked_.load(std::memory_order_seq_cst) != 0) {
+    futex::wake_one(notified_);
+  } else {
+    backend_.notify();
+  }
+}
+
+void reactor_impl::registration_opened() noexcept {
+  registrations_.fetch_add(1, std::memory_order_seq_cst);
+  if (futex_parked_.load(std::memory_order_seq_cst) != 0) unpark();
 }
 
 void reactor_impl::wait_for_descriptor(const waker& w) {

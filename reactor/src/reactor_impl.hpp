@@ -37,6 +37,12 @@ class reactor_impl {
   /// moves the wakers that can now make progress into to_wake_.
   bool dispatch(std::uint64_t token, std::uint8_t ready);
 
+  /// io_registration::open / reset: counts live registrations (invariant 4).
+  void registration_opened() noexcept;
+  void registration_closed() noexcept {
+    registrations_.fetch_sub(1, std::memory_order_relaxed);
+  }
+
   void wait_for_descriptor(const waker& w);
   /// A registration was dropped: a descriptor is probably free again.
   void descriptor_released();
@@ -47,7 +53,13 @@ class reactor_impl {
 
  private:
   std::uint32_t tick_ = 0;  // invariant 1
-  std::atomic<bool> notified_{false};
+  /// Blocks on the futex when no registration is live (invariant 4); false if
+  /// the turn must wait in epoll instead.
+  bool park_without_descriptors(std::optional<std::chrono::nanoseconds> timeout);
+
+  std::atomic<std::uint32_t> notified_{0};       // invariants 3 and 4: a futex word
+  std::atomic<std::uint32_t> futex_parked_{0};   // invariant 4
+  std::atomic<std::uint32_t> registrations_{0};  // invariant 4
   std::vector<backend_event> events_;
   std::vector<waker> to_wake_;
 #ifndef NDEBUG

@@ -34,6 +34,7 @@ result<io_registration> io_registration::open(reactor& r, int fd) noexcept {
     impl.slab_.release(s);
     return ec;
   }
+  impl.registration_opened();
   io_registration reg;
   reg.reactor_ = &impl;
   reg.slot_ = s;
@@ -67,6 +68,7 @@ void io_registration::reset() noexcept {
   }
   s->fd = -1;
   impl->slab_.release(s);
+  impl->registration_closed();
   // The wakers drop here, unwoken: their tasks are going away or moving on.
   impl->descriptor_released();
 }

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -205,6 +206,69 @@ TEST(Unpark, RacingUnparksNeverStrandALaterWait) {
   r.turn(10s);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
   t.join();
+}
+
+// With no registration live a turn sleeps on a futex, with one it sleeps in
+// epoll_wait (reactor_impl.hpp, invariant 4). Unparks racing turns that switch
+// between the two ways of sleeping, and registrations opened while the reactor
+// sleeps on the futex, must never leave a wait that nothing ends.
+TEST(Unpark, RacingUnparksAcrossFutexAndEpollWaits) {
+  reactor r;
+  std::atomic<bool> stop{false};
+  std::thread spammer([&] {
+    while (!stop.load(std::memory_order_relaxed)) r.unpark();
+  });
+  auto longest = std::chrono::nanoseconds::zero();
+  for (int i = 0; i < 5'000 && longest <= 5s; ++i) {
+    socket_pair p;
+    std::optional<io_registration> reg;
+    if (i % 2 == 0) reg.emplace(std::move(*io_registration::open(r, p.a)));
+    ASSERT_EQ(r.registration_count(), i % 2 == 0 ? 1u : 0u);
+    const auto start = std::chrono::steady_clock::now();
+    r.turn(10s);
+    longest = std::max(longest, std::chrono::steady_clock::now() - start);
+  }
+  stop.store(true);
+  spammer.join();
+  EXPECT_LT(longest, 5s);
+  // Both ways of sleeping still end on one unpark from another thread.
+  for (bool with_registration : {false, true, false}) {
+    socket_pair p;
+    std::optional<io_registration> reg;
+    if (with_registration) reg.emplace(std::move(*io_registration::open(r, p.a)));
+    r.turn(0ns);
+    std::thread t([&] { r.unpark(); });
+    const auto start = std::chrono::steady_clock::now();
+    r.turn(10s);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+    t.join();
+  }
+}
+
+TEST(Park, RegistrationFromAnotherThreadEndsAFutexSleep) {
+  // The reactor thread sleeps with nothing registered (on the futex); a socket
+  // registered from this thread must still have its readiness delivered.
+  for (int round = 0; round < 50; ++round) {
+    reactor r;
+    std::thread driver([&] { r.run(); });
+    socket_pair p;
+    auto reg = io_registration::open(r, p.a);
+    ASSERT_TRUE(reg.has_value());
+    counting_waker cw;
+    {
+      const waker w = cw.make();
+      context cx(w);
+      for (;;) {
+        auto ready = reg->poll_ready(cx, io_direction::read);
+        if (ready.is_pending()) break;
+        reg->clear_ready(ready.value(), io_direction::read);
+      }
+    }
+    ASSERT_TRUE(test::put_byte(p.b));
+    EXPECT_EQ(cw.wait_beyond(0, 5s), 1);
+    r.stop();
+    driver.join();
+  }
 }
 
 TEST(Unpark, StopEndsRun) {
