@@ -1,5 +1,6 @@
 #include <eddy/detail/current_thread_core.hpp>
 
+#include <chrono>
 #include <stdexcept>
 
 #include <eddy/executor.hpp>
@@ -158,17 +159,47 @@ void current_thread_core::turn_driver_now() noexcept {
   drain_remote();
 }
 
+bool current_thread_core::spin_for_remote_work() noexcept {
+  const auto until = std::chrono::steady_clock::now() + spin_window;
+  do {
+    for (int i = 0; i < 64; ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+      if (has_remote_.load(std::memory_order_relaxed) ||
+          main_woken_.load(std::memory_order_relaxed)) {
+        return true;
+      }
+    }
+  } while (std::chrono::steady_clock::now() < until);
+  return false;
+}
+
 void current_thread_core::park() noexcept {
+  if (spin_before_park_) {
+    if (spin_for_remote_work()) return;  // invariant 5: it paid, keep spinning
+    spin_before_park_ = false;
+  }
   {
     std::lock_guard lock(mutex_);
     if (!inject_.empty() || !spawned_.empty() || main_woken_.load(std::memory_order_acquire))
       return;
     parked_ = true;  // invariant 3
   }
+  const auto parked_at = std::chrono::steady_clock::now();
   driver_->park(std::nullopt);
+  bool remote;
   {
     std::lock_guard lock(mutex_);
     parked_ = false;
+    remote = !inject_.empty() || !spawned_.empty();
+  }
+  // invariant 5: another thread ended this sleep soon after it began; the next
+  // idle moment spins a little first, so the next such wake-up costs no syscall
+  // on either side (and no sleeping CPU to wake).
+  if ((remote || main_woken_.load(std::memory_order_relaxed)) &&
+      std::chrono::steady_clock::now() - parked_at < spin_window) {
+    spin_before_park_ = true;
   }
   since_driver_turn_ = 0;
 }

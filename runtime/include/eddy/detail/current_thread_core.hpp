@@ -11,9 +11,15 @@
 //      an idle one never misses a wake.
 //   4. Each spawned cell and each clone of the main waker holds a reference to
 //      this object (scheduler::ref), so late wakes never touch freed memory.
+//   5. Adaptive spinning: when another thread ended a sleep within spin_window of
+//      its start, the next idle moment first spins (at most spin_window) for
+//      remote work, and keeps doing so while the spins find some. A spin that
+//      finds nothing switches it off, so a thread driven by I/O and timers (no
+//      remote wake-ups) never spins, and one that spins wastes at most one window.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 
@@ -31,6 +37,10 @@ class current_thread_core final : public scheduler {
   /// Polls between two non-blocking driver turns, so I/O and timers are not
   /// starved by tasks that keep waking each other.
   static constexpr unsigned event_interval = 61;
+
+  /// Invariant 5: how soon a remote wake-up must end a sleep to turn spinning on,
+  /// and how long one spin lasts.
+  static constexpr std::chrono::microseconds spin_window{50};
 
   explicit current_thread_core(std::unique_ptr<driver> drv);
 
@@ -67,12 +77,14 @@ class current_thread_core final : public scheduler {
   void adopt(task_header* t) noexcept;
   bool drain_remote() noexcept;
   void park() noexcept;
+  bool spin_for_remote_work() noexcept;
   void turn_driver_now() noexcept;
 
   std::unique_ptr<driver> driver_;
   queue_t ready_;  // invariant 1
   owned_t owned_;  // invariant 1
   unsigned since_driver_turn_ = 0;
+  bool spin_before_park_ = false;  // invariants 1 and 5
   std::atomic<bool> main_woken_{false};
 
   std::mutex mutex_;  // invariant 2
