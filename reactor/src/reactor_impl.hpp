@@ -39,9 +39,7 @@ class reactor_impl {
 
   /// io_registration::open / reset: counts live registrations (invariant 4).
   void registration_opened() noexcept;
-  void registration_closed() noexcept {
-    registrations_.fetch_sub(1, std::memory_order_relaxed);
-  }
+  void registration_closed() noexcept { registrations_.fetch_sub(1, std::memory_order_relaxed); }
 
   void wait_for_descriptor(const waker& w);
   /// A registration was dropped: a descriptor is probably free again.

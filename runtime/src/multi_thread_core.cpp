@@ -20,6 +20,7 @@ inline void cpu_relax() noexcept {
 // The worker this thread is, and the core it belongs to.
 thread_local void* tls_worker_core = nullptr;
 thread_local void* tls_worker = nullptr;
+thread_local const void* tls_reactor_core = nullptr;  // the dedicated reactor thread's core
 }  // namespace
 
 multi_thread_core::multi_thread_core(runtime_options opts) : opts_(std::move(opts)) {
@@ -57,6 +58,7 @@ multi_thread_core::worker* multi_thread_core::current_worker() const noexcept {
 
 void multi_thread_core::reactor_main() {
   context_guard guard(this, driver_.get());
+  tls_reactor_core = this;
   if (opts_.on_thread_start) opts_.on_thread_start();
   while (!reactor_stop_.load(std::memory_order_acquire)) driver_->park(std::nullopt);
   if (opts_.on_thread_stop) opts_.on_thread_stop();
@@ -181,6 +183,9 @@ void multi_thread_core::push_inject(task_header* t) noexcept {
     inject_.push_back(*t);
     injected_.store(inject_.size(), std::memory_order_seq_cst);
   }
+  // Invariant 6: workers never call this; the reactor thread's wakes are I/O.
+  if (tls_reactor_core != this && !foreign_wake_.load(std::memory_order_relaxed))
+    foreign_wake_.store(true, std::memory_order_relaxed);
   if (idle_count_.load(std::memory_order_seq_cst) > 0) notify_one();
 }
 
@@ -266,7 +271,33 @@ void multi_thread_core::wake_worker(worker& w) noexcept {
   }
 }
 
+bool multi_thread_core::spin_for_work(worker& w) noexcept {
+  w.spin_before_park = false;
+  if (spinners_.fetch_add(1, std::memory_order_acq_rel) != 0) {  // another worker spins
+    spinners_.fetch_sub(1, std::memory_order_acq_rel);
+    return false;
+  }
+  bool found = false;
+  const auto until = std::chrono::steady_clock::now() + spin_window;
+  do {
+    for (int i = 0; i < 16 && !found; ++i) {
+      found = has_work() || stopping_.load(std::memory_order_acquire);
+      cpu_relax();
+    }
+  } while (!found && std::chrono::steady_clock::now() < until);
+  spinners_.fetch_sub(1, std::memory_order_acq_rel);
+  w.spin_before_park = found;  // it paid: spin again next time
+  return found;
+}
+
+void multi_thread_core::note_wake(worker& w, std::chrono::steady_clock::time_point since) noexcept {
+  if (!foreign_wake_.load(std::memory_order_relaxed)) return;
+  foreign_wake_.store(false, std::memory_order_relaxed);
+  if (std::chrono::steady_clock::now() - since < spin_window) w.spin_before_park = true;
+}
+
 void multi_thread_core::park(worker& w) noexcept {
+  if (w.spin_before_park && spin_for_work(w)) return;  // invariant 6
   // Look again for a short while before sleeping: a futex wait and the wake that
   // ends it cost a context switch each, several microseconds, while in
   // fork-join and message-passing loads the other worker usually produces the
@@ -290,9 +321,13 @@ void multi_thread_core::park(worker& w) noexcept {
     return;
   }
   if (workers_drive_ && park_in_driver(w)) return;
-  std::unique_lock lock(w.park_mutex);
-  w.park_cv.wait(lock, [&] { return w.notified; });
-  w.notified = false;
+  const auto slept_at = std::chrono::steady_clock::now();
+  {
+    std::unique_lock lock(w.park_mutex);
+    w.park_cv.wait(lock, [&] { return w.notified; });
+    w.notified = false;
+  }
+  note_wake(w, slept_at);
 }
 
 void multi_thread_core::leave_idle(worker& w) noexcept {
@@ -325,6 +360,7 @@ bool multi_thread_core::park_in_driver(worker& w) noexcept {
   }
   // Returns on a notification (unpark), on I/O or timers (their wakes are on our
   // own queue now), or spuriously on a stale unpark.
+  const auto slept_at = std::chrono::steady_clock::now();
   driver_->park(std::nullopt);
   bool notified;
   {
@@ -335,6 +371,7 @@ bool multi_thread_core::park_in_driver(worker& w) noexcept {
   }
   driver_mutex_.unlock();
   if (!notified) leave_idle(w);
+  note_wake(w, slept_at);
   return true;
 }
 

@@ -35,9 +35,18 @@
 //   5. `driving` (guarded by park_mutex) is set only while the worker holds
 //      driver_mutex_ and is about to park or is parked in the driver; a notifier
 //      that sees it unparks the driver instead of the condition variable.
+//   6. Adaptive spinning: a worker whose sleep was ended within spin_window of
+//      its start while a thread outside the runtime had injected work
+//      (foreign_wake_) spins up to spin_window before its next sleep, and keeps
+//      doing so while spins find work; one that finds nothing switches it off.
+//      At most one worker spins at a time (spinners_), so a spinner never takes
+//      the last core from the thread it waits for. Wakes from the runtime's own
+//      threads (workers, the reactor thread) do not count: I/O-driven loads never
+//      spin.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -74,6 +83,9 @@ class multi_thread_core final : public scheduler {
   static constexpr unsigned inject_interval = 61;
   /// Looks for work this many times (with a pause between) before parking.
   static constexpr unsigned park_spin = 32;
+  /// Invariant 6: how soon a foreign wake must end a sleep to turn spinning on,
+  /// and how long one spin lasts.
+  static constexpr std::chrono::microseconds spin_window{50};
 
  private:
   using queue_t = task_queue<true>;
@@ -88,6 +100,7 @@ class multi_thread_core final : public scheduler {
     bool driving = false;  // invariant 5
     unsigned tick = 0;
     std::uint64_t steal_seed = 0;
+    bool spin_before_park = false;  // invariant 6; this worker's thread only
   };
   struct shard {
     std::mutex mutex;  // invariant 3
@@ -117,6 +130,10 @@ class multi_thread_core final : public scheduler {
   /// False if another worker holds the driver.
   bool park_in_driver(worker& w) noexcept;
   [[nodiscard]] bool has_work() const noexcept;
+  /// Invariant 6: the adaptive spin before a sleep; true if it found work.
+  bool spin_for_work(worker& w) noexcept;
+  /// Invariant 6: after a sleep that began at `since`.
+  void note_wake(worker& w, std::chrono::steady_clock::time_point since) noexcept;
   [[nodiscard]] worker* current_worker() const noexcept;
 
   runtime_options opts_;
@@ -137,6 +154,9 @@ class multi_thread_core final : public scheduler {
 
   std::mutex driver_mutex_;  // idle_worker mode: who may turn the driver
   bool workers_drive_ = false;
+
+  std::atomic<bool> foreign_wake_{false};  // invariant 6
+  std::atomic<unsigned> spinners_{0};      // invariant 6
 
   std::atomic<bool> stopping_{false};
   std::atomic<bool> reactor_stop_{false};

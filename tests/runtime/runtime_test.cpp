@@ -2,13 +2,16 @@
 // 2 workers and a reactor thread, multi_thread with 2 workers that run the
 // driver when idle), then what only the multi-thread runtime promises.
 #include <eddy/runtime.hpp>
+#include <eddy/sync/oneshot.hpp>
 #include <eddy/timer.hpp>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -174,6 +177,57 @@ TEST_P(RuntimeConformance, DestroyWithPendingTasksRunsTheirDestructors) {
     rt.block_on(sleep_for(std::chrono::milliseconds(5)));
   }
   EXPECT_EQ(destroyed.load(), 100);
+}
+
+// Adaptive spinning (current_thread_core.hpp invariant 5, multi_thread_core.hpp
+// invariant 6): replies from a foreign thread that come
+// at once turn spinning on; replies that come after a spin has given up must
+// still wake the parked executor. Alternates both, and checks every reply arrives
+// in order.
+TEST_P(RuntimeConformance, ForeignRepliesWithinAndAfterTheSpinWindowAllArrive) {
+  std::mutex m;
+  std::condition_variable cv;
+  std::optional<sync::oneshot::sender<int>> slot;
+  bool stop = false;
+  std::thread replier([&] {
+    for (int k = 0;; ++k) {
+      std::optional<sync::oneshot::sender<int>> tx;
+      {
+        std::unique_lock lock(m);
+        cv.wait(lock, [&] { return slot || stop; });
+        if (!slot) return;
+        tx = std::move(slot);
+        slot.reset();
+      }
+      // Every 8th reply comes well after any spin window (the late-wake case).
+      if (k % 8 == 7) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      (void)tx->send(k);
+    }
+  });
+  auto main = [&]() -> task<int> {
+    int in_order = 0;
+    for (int i = 0; i < 200; ++i) {
+      auto [tx, rx] = sync::oneshot::channel<int>();
+      {
+        std::lock_guard lock(m);
+        slot.emplace(std::move(tx));
+      }
+      cv.notify_one();
+      auto r = co_await rx;
+      if (r && *r == i) ++in_order;
+    }
+    co_return in_order;
+  };
+  const auto start = std::chrono::steady_clock::now();
+  const int in_order = rt_.block_on(rt_.spawn(main()));
+  {
+    std::lock_guard lock(m);
+    stop = true;
+  }
+  cv.notify_one();
+  replier.join();
+  EXPECT_EQ(in_order, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
 }
 
 TEST_P(RuntimeConformance, BlockOnInsideOwnRuntimeIsAnError) {
