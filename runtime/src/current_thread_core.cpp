@@ -81,7 +81,9 @@ void current_thread_core::schedule(task_header* t) noexcept {
 void current_thread_core::spawn(task_header* t) noexcept {
   ref();  // held by the cell until it is freed (invariant 4)
   t->scheduler_ = this;
-  t->state_.fetch_or(state::scheduled, std::memory_order_relaxed);
+  // Not yet visible to any other thread: a plain store, no locked instruction.
+  t->state_.store(t->state_.load(std::memory_order_relaxed) | state::scheduled,
+                  std::memory_order_relaxed);
   if (on_executor_thread()) {
     if (!shutdown_) {
       adopt(t);

@@ -213,7 +213,9 @@ void multi_thread_core::schedule(task_header* t) noexcept {
 void multi_thread_core::spawn(task_header* t) noexcept {
   ref();  // held by the cell until it is freed
   t->scheduler_ = this;
-  t->state_.fetch_or(state::scheduled, std::memory_order_relaxed);
+  // Not yet visible to any other thread: a plain store, no locked instruction.
+  t->state_.store(t->state_.load(std::memory_order_relaxed) | state::scheduled,
+                  std::memory_order_relaxed);
   worker* w = current_worker();
   t->shard_ = static_cast<std::uint16_t>(w ? w->index : 0);
   bool accepted = false;

@@ -97,8 +97,11 @@ void join_abort(task_header* h) noexcept {
 }
 
 void join_detach(task_header* h) noexcept {
-  h->state_.fetch_and(~state::join_interest, std::memory_order_acq_rel);
-  h->unref();
+  // join_interest is set while the handle exists, so subtracting it clears it:
+  // the handle's interest and its reference go in one step.
+  const state::word s =
+      h->state_.fetch_sub(state::ref_one | state::join_interest, std::memory_order_acq_rel);
+  if ((s & state::ref_mask) == state::ref_one) h->vtable_->dealloc(h);
 }
 
 }  // namespace eddy::detail

@@ -40,11 +40,20 @@ inline run_outcome run_task(task_header* t) noexcept {
 inline void finish_task(task_header* t) noexcept {
   state::word s = t->state_.load(std::memory_order_relaxed);
   state::word next;
+  bool wake_joiner;
   do {
     next = (s | state::complete) & ~(state::running | state::scheduled);
+    // With no join waker to call, the executor's reference goes in the same
+    // step; otherwise after the wake, which reads join_waker_ from the cell.
+    wake_joiner = (s & state::join_interest) && (s & state::join_waker);
+    if (!wake_joiner) next -= state::ref_one;
   } while (!t->state_.compare_exchange_weak(s, next, std::memory_order_acq_rel,
                                             std::memory_order_relaxed));
-  if ((s & state::join_interest) && (s & state::join_waker)) t->join_waker_.wake_by_ref();
+  if (!wake_joiner) {
+    if ((next & state::ref_mask) == 0) t->vtable_->dealloc(t);
+    return;
+  }
+  t->join_waker_.wake_by_ref();
   t->unref();  // the executor's reference
 }
 
