@@ -31,9 +31,13 @@ multi_thread_core::multi_thread_core(runtime_options opts) : opts_(std::move(opt
     auto w = std::make_unique<worker>();
     w->index = i;
     w->steal_seed = 0x9E3779B97F4A7C15ull * (i + 1);
+    w->next_shard = i;
     workers_.push_back(std::move(w));
-    shards_.push_back(std::make_unique<shard>());
   }
+  // Invariant 3: shards_per_worker shards per worker; each worker spawns into its
+  // own in turn, so a completion elsewhere rarely meets a spawn on one shard.
+  for (unsigned i = 0; i < n * shards_per_worker && i <= 0xffff; ++i)
+    shards_.push_back(std::make_unique<shard>());
   idle_.reserve(n);
   workers_drive_ = opts_.reactor == reactor_mode::idle_worker;
 }
@@ -217,7 +221,15 @@ void multi_thread_core::spawn(task_header* t) noexcept {
   t->state_.store(t->state_.load(std::memory_order_relaxed) | state::scheduled,
                   std::memory_order_relaxed);
   worker* w = current_worker();
-  t->shard_ = static_cast<std::uint16_t>(w ? w->index : 0);
+  const auto count = static_cast<std::uint32_t>(shards_.size());
+  if (w) {
+    w->next_shard += static_cast<std::uint32_t>(workers_.size());
+    if (w->next_shard >= count) w->next_shard = w->index % count;
+    t->shard_ = static_cast<std::uint16_t>(w->next_shard);
+  } else {
+    t->shard_ =
+        static_cast<std::uint16_t>(foreign_shard_.fetch_add(1, std::memory_order_relaxed) % count);
+  }
   bool accepted = false;
   {
     shard& s = *shards_[t->shard_];

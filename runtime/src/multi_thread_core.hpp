@@ -27,9 +27,11 @@
 //      wakes two workers and a removed worker always returns from park. A worker
 //      that leaves park by itself (the driver returned) takes itself out of idle_,
 //      or, if a notifier already did, consumes that notification.
-//   3. Each owned-task shard is guarded by its mutex; `closed_` is set under every
-//      shard mutex, so a spawn either lands in a shard before shutdown cancels the
-//      shard or sees closed_ and cancels the task itself.
+//   3. Each owned-task shard is guarded by its lock; a worker spawns into its own
+//      shards (index = worker mod workers) in turn, threads outside into any.
+//      `closed_` is set under every shard lock, so a spawn either lands in a
+//      shard before shutdown cancels the shard or sees closed_ and cancels the
+//      task itself.
 //   4. After shutdown() has joined the workers and the reactor thread, only the
 //      destroying thread touches tasks: frames are destroyed there.
 //   5. `driving` (guarded by park_mutex) is set only while the worker holds
@@ -55,6 +57,7 @@
 #include <boost/intrusive/list.hpp>
 #include <boost/intrusive/slist.hpp>
 
+#include <eddy/detail/futex_lock.hpp>
 #include <eddy/detail/task_header.hpp>
 #include <eddy/driver.hpp>
 #include <eddy/runtime.hpp>
@@ -83,6 +86,8 @@ class multi_thread_core final : public scheduler {
   static constexpr unsigned inject_interval = 61;
   /// Looks for work this many times (with a pause between) before parking.
   static constexpr unsigned park_spin = 32;
+  /// Owned-task shards per worker (invariant 3).
+  static constexpr unsigned shards_per_worker = 8;
   /// Invariant 6: how soon a foreign wake must end a sleep to turn spinning on,
   /// and how long one spin lasts.
   static constexpr std::chrono::microseconds spin_window{50};
@@ -101,9 +106,10 @@ class multi_thread_core final : public scheduler {
     unsigned tick = 0;
     std::uint64_t steal_seed = 0;
     bool spin_before_park = false;  // invariant 6; this worker's thread only
+    std::uint32_t next_shard = 0;   // invariant 3: the shard of its next spawn
   };
   struct shard {
-    std::mutex mutex;  // invariant 3
+    futex_lock mutex;  // invariant 3; one compare-exchange per spawn and per completion
     owned_t tasks;
   };
 
@@ -140,6 +146,7 @@ class multi_thread_core final : public scheduler {
   std::unique_ptr<driver> driver_;
   std::vector<std::unique_ptr<worker>> workers_;
   std::vector<std::unique_ptr<shard>> shards_;
+  std::atomic<std::uint32_t> foreign_shard_{0};  // spawns from outside the workers
   std::vector<os_thread> threads_;
   os_thread reactor_thread_;
 
