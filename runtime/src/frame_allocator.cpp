@@ -1,8 +1,11 @@
 #include <eddy/detail/frame_allocator.hpp>
 
+#include <array>
 #include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <new>
+#include <vector>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define EDDY_POOL_DISABLED 1
@@ -33,7 +36,12 @@ void cell_free(void* p, std::size_t) noexcept { ::operator delete(p); }
 //     one) is carved two blocks at a time and its blocks are only 8-byte aligned;
 //     no frame ever uses such a class.
 //   - Each thread keeps a free list per class. A block freed on another thread than
-//     the one that carved it simply joins that thread's list.
+//     the one that carved it joins that thread's list. A list holds at most
+//     list_bounds[c] blocks (about 64 KiB): past that, the whole list moves to
+//     the global depot as one batch, which threads refill from before carving. So when one
+//     thread allocates and another frees (a multi-thread runtime spawning on one
+//     worker and completing on another), the blocks flow back instead of the
+//     first thread carving new chunks forever.
 //   - Carved blocks are never given back to malloc: the pool keeps the peak of the
 //     blocks live at once (like a malloc arena that cannot trim a fragmented heap).
 //   - At thread exit the thread's free lists and the rest of its chunk go to a
@@ -57,7 +65,8 @@ struct free_block {
 
 struct pool {
   free_block* heads[classes];
-  char* carve_next;  // the unused rest of the current chunk
+  std::uint32_t counts[classes];  // blocks in heads[c]
+  char* carve_next;               // the unused rest of the current chunk
   char* carve_end;
   bool hooked;  // the thread-exit hook is armed
   bool dead;    // the thread-exit hook ran: use the depot
@@ -67,9 +76,15 @@ struct pool {
 // make every access a call to __tls_get_addr (and the fast paths non-leaf).
 [[gnu::tls_model("initial-exec")]] constinit thread_local pool tls_pool{};
 
+// A free list handed to the depot whole: no walk to find its tail.
+struct batch {
+  free_block* head;
+  std::size_t n;
+};
+
 struct depot {
   std::mutex mutex;
-  free_block* heads[classes] = {};
+  std::vector<batch> batches[classes];
   std::atomic<bool> nonempty[classes] = {};
 };
 
@@ -84,12 +99,37 @@ constexpr std::size_t frame_class_of(std::size_t size) {
   return (size + frame_granule - 1) / frame_granule * (frame_granule / granule) - 1;
 }
 constexpr std::size_t class_bytes(std::size_t c) { return (c + 1) * granule; }
+// The most blocks a thread's list of class c keeps: about 64 KiB, at least 32.
+// A table, so the free path does no division.
+inline constexpr auto list_bounds = [] {
+  std::array<std::uint32_t, classes> t{};
+  for (std::size_t c = 0; c < classes; ++c) {
+    const std::size_t n = chunk_bytes / class_bytes(c);
+    t[c] = static_cast<std::uint32_t>(n < 32 ? 32 : n);
+  }
+  return t;
+}();
 
-// Pushes a list (head .. tail) onto the depot's class c. Lock held.
-void depot_push(depot& d, std::size_t c, free_block* head, free_block* tail) noexcept {
-  tail->next = d.heads[c];
-  d.heads[c] = head;
+// Hands a list of n blocks to the depot's class c. Lock held. If the depot cannot
+// grow, the blocks are kept out of use rather than lost to a crash.
+void depot_push(depot& d, std::size_t c, free_block* head, std::size_t n) noexcept {
+  try {
+    d.batches[c].push_back({head, n});
+  } catch (const std::bad_alloc&) {
+    return;
+  }
   d.nonempty[c].store(true, std::memory_order_relaxed);
+}
+
+// Takes one list from the depot's class c (n set to its length), or nullptr. Lock held.
+free_block* depot_take(depot& d, std::size_t c, std::size_t& n) noexcept {
+  auto& v = d.batches[c];
+  if (v.empty()) return nullptr;
+  const batch b = v.back();
+  v.pop_back();
+  if (v.empty()) d.nonempty[c].store(false, std::memory_order_relaxed);
+  n = b.n;
+  return b.head;
 }
 
 struct exit_hook {
@@ -103,12 +143,10 @@ struct exit_hook {
     depot& d = the_depot();
     std::lock_guard lock(d.mutex);
     for (std::size_t c = 0; c < classes; ++c) {
-      free_block* head = p.heads[c];
-      if (!head) continue;
-      free_block* tail = head;
-      while (tail->next) tail = tail->next;
-      depot_push(d, c, head, tail);
+      if (!p.heads[c]) continue;
+      depot_push(d, c, p.heads[c], p.counts[c]);
       p.heads[c] = nullptr;
+      p.counts[c] = 0;
     }
     // The rest of the chunk, as the largest blocks that fit.
     while (static_cast<std::size_t>(p.carve_end - p.carve_next) >= frame_granule) {
@@ -116,7 +154,8 @@ struct exit_hook {
       std::size_t bytes = left < max_pooled ? left / frame_granule * frame_granule : max_pooled;
       auto* b = reinterpret_cast<free_block*>(p.carve_next);
       p.carve_next += bytes;
-      depot_push(d, class_of(bytes), b, b);
+      b->next = nullptr;
+      depot_push(d, class_of(bytes), b, 1);
     }
     p.carve_next = p.carve_end = nullptr;
     p.dead = true;
@@ -151,15 +190,16 @@ void* carve(char*& next, char*& end, std::size_t c, free_block*& spare) {
   depot& d = the_depot();
   if (p.dead) {
     std::lock_guard lock(d.mutex);
-    if (free_block* b = d.heads[c]) {
-      d.heads[c] = b->next;
-      if (!b->next) d.nonempty[c].store(false, std::memory_order_relaxed);
+    std::size_t n = 0;
+    if (free_block* b = depot_take(d, c, n)) {
+      if (n > 1) depot_push(d, c, b->next, n - 1);
       return b;
     }
     static char* next = nullptr;  // guarded by d.mutex
     static char* end = nullptr;
-    void* b = carve(next, end, c, d.heads[c]);
-    if (d.heads[c]) d.nonempty[c].store(true, std::memory_order_relaxed);
+    free_block* spare = nullptr;
+    void* b = carve(next, end, c, spare);
+    if (spare) depot_push(d, c, spare, 1);
     return b;
   }
   if (!p.hooked) {
@@ -168,15 +208,27 @@ void* carve(char*& next, char*& end, std::size_t c, free_block*& spare) {
   }
   if (d.nonempty[c].load(std::memory_order_relaxed)) {
     std::lock_guard lock(d.mutex);
-    if (free_block* b = d.heads[c]) {
-      // Take the whole list: one lock per refill, not per block.
+    std::size_t n = 0;
+    if (free_block* b = depot_take(d, c, n)) {
+      // A whole list: one lock per refill, not per block.
       p.heads[c] = b->next;
-      d.heads[c] = nullptr;
-      d.nonempty[c].store(false, std::memory_order_relaxed);
+      p.counts[c] = static_cast<std::uint32_t>(n - 1);
       return b;
     }
   }
-  return carve(p.carve_next, p.carve_end, c, p.heads[c]);
+  void* b = carve(p.carve_next, p.carve_end, c, p.heads[c]);
+  if (p.heads[c]) p.counts[c] = 1;  // the spare of a pair (the list was empty)
+  return b;
+}
+
+// The thread's list of class c passed its bound: all of it goes to the depot,
+// as one batch (no walk).
+[[gnu::noinline]] void spill(pool& p, std::size_t c) noexcept {
+  depot& d = the_depot();
+  std::lock_guard lock(d.mutex);
+  depot_push(d, c, p.heads[c], p.counts[c]);
+  p.heads[c] = nullptr;
+  p.counts[c] = 0;
 }
 
 [[gnu::noinline]] void free_slow(void* ptr, std::size_t size, std::size_t c) noexcept {
@@ -186,15 +238,18 @@ void* carve(char*& next, char*& end, std::size_t c, free_block*& spare) {
   }
   depot& d = the_depot();
   auto* b = static_cast<free_block*>(ptr);
+  b->next = nullptr;
   std::lock_guard lock(d.mutex);
-  depot_push(d, c, b, b);
+  depot_push(d, c, b, 1);
 }
 
 [[gnu::always_inline]] inline void* pool_alloc(std::size_t size, std::size_t c) {
   if (size <= max_pooled) [[likely]] {
-    free_block*& head = tls_pool.heads[c];
+    pool& p = tls_pool;
+    free_block*& head = p.heads[c];
     if (free_block* b = head) [[likely]] {
       head = b->next;
+      --p.counts[c];
       return b;
     }
   }
@@ -210,6 +265,8 @@ void* carve(char*& next, char*& end, std::size_t c, free_block*& spare) {
   free_block*& head = p.heads[c];
   b->next = head;
   head = b;
+  if (++p.counts[c] > list_bounds[c]) [[unlikely]]
+    spill(p, c);
 }
 
 }  // namespace
