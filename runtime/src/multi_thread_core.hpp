@@ -44,7 +44,7 @@
 //      At most one worker spins at a time (spinners_), so a spinner never takes
 //      the last core from the thread it waits for. Wakes from the runtime's own
 //      threads (workers, the reactor thread) do not count: I/O-driven loads never
-//      spin.
+//      spin. A spinning worker does not turn the driver (other workers may).
 #pragma once
 
 #include <atomic>

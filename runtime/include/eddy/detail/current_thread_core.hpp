@@ -16,6 +16,8 @@
 //      remote work, and keeps doing so while the spins find some. A spin that
 //      finds nothing switches it off, so a thread driven by I/O and timers (no
 //      remote wake-ups) never spins, and one that spins wastes at most one window.
+//      The spin does not turn the driver: while it lasts, I/O and timers wait
+//      (at most one window, 50 us).
 #pragma once
 
 #include <atomic>
