@@ -46,23 +46,6 @@ result<std::size_t> syscall_size(ssize_t n) noexcept {
   return result<std::size_t>(std::error_code(errno, std::system_category()));
 }
 
-/// Polls a handler's task once: its response if it completed without waiting.
-struct poll_once {
-  task<response>* t;
-  polled<std::optional<response>> poll(context& cx) {
-    auto p = t->poll(cx);
-    if (p.is_pending()) return std::optional<response>();  // it keeps cx's waker
-    return std::optional<response>(std::move(p).value());
-  }
-};
-
-/// The same task awaited as a leaf (it is already started: awaiting it as a task
-/// would restart it from its coroutine handle).
-struct poll_task {
-  task<response>* t;
-  polled<response> poll(context& cx) { return t->poll(cx); }
-};
-
 void bump(std::atomic<std::uint64_t>& counter) noexcept {
   counter.fetch_add(1, std::memory_order_relaxed);
 }
@@ -250,6 +233,129 @@ struct server::stream_future {
   }
 };
 
+/// A request being answered: the handler's task while it waits, the producer of
+/// a streamed body, and what writing the response decided.
+struct server::pending_response {
+  const request* req;
+  std::optional<task<response>> handler;  // engaged while the handler waits
+  stream_producer producer;
+  write_result written{true, body_framing::complete};
+};
+
+write_result server::finish_response(output_buffer& out, response&& resp,
+                                     pending_response& pending) {
+  bump(stats_.requests);
+  const request& req = *pending.req;
+  const bool stopping = stopping_.load(std::memory_order_acquire);
+  const response_context ctx{thread_date().now(), req.method() == method::head,
+                             req.keep_alive() && !stopping, req.version_minor()};
+  if (auto* c = std::get_if<chunked_body>(&resp.body())) pending.producer = std::move(c->producer);
+  return write_response(out, std::move(resp), ctx);
+}
+
+/// Routes the codec's request and polls its handler once: a handler that
+/// completes without waiting (the common case) is answered into `out` at once;
+/// one that waits stays in pending.handler (it keeps cx's waker). Ready at the
+/// first poll, with true when the handler waits. A leaf future, so the router's
+/// match and the response live on the stack, not in the connection's frame.
+struct server::respond_future {
+  server* srv;
+  output_buffer* out;
+  pending_response* pending;
+
+  polled<bool> poll(context& cx) {
+    const request& req = *pending->req;
+    response resp;
+    const auto match = srv->router_.match(req.method(), req.path());
+    if (!match.target) {
+      resp = http::router::not_matched(match);
+    } else {
+      bool threw = false;
+      try {
+        auto& t = pending->handler.emplace((*match.target)(req));
+        auto p = t.poll(cx);
+        if (p.is_pending()) return true;
+        resp = std::move(p).value();
+      } catch (...) {
+        threw = true;
+      }
+      pending->handler.reset();
+      if (threw) {
+        bump(srv->stats_.handler_errors);
+        resp = internal_error();
+      }
+    }
+    pending->written = srv->finish_response(*out, std::move(resp), *pending);
+    return false;
+  }
+};
+
+/// A waiting handler, polled until it answers (or throws: 500).
+struct server::handler_future {
+  server* srv;
+  output_buffer* out;
+  pending_response* pending;
+
+  polled<std::monostate> poll(context& cx) {
+    response resp;
+    bool threw = false;
+    try {
+      auto p = pending->handler->poll(cx);
+      if (p.is_pending()) return eddy::pending;
+      resp = std::move(p).value();
+    } catch (...) {
+      threw = true;
+    }
+    pending->handler.reset();
+    if (threw) {
+      bump(srv->stats_.handler_errors);
+      resp = internal_error();
+    }
+    pending->written = srv->finish_response(*out, std::move(resp), *pending);
+    return std::monostate{};
+  }
+};
+
+/// The rare paths of a request, in a frame of their own: a handler that waits
+/// (what the batch holds so far goes out first, then its response is written
+/// into `out`) and a streamed body. False when the connection must close now.
+task<bool> server::serve_slow(tcp_stream& stream, output_buffer& out, pending_response& pending,
+                              bool handler_waits) {
+  if (handler_waits) {
+    if (!out.empty()) {
+      auto f = co_await flush_future{&stream, &out, settings_.write_timeout};
+      if (!f) {
+        bump(f.error() == eddy::errc::timed_out ? stats_.write_timeouts : stats_.io_errors);
+        co_return false;
+      }
+    }
+    co_await handler_future{this, &out, &pending};
+  }
+  const body_framing framing = pending.written.framing;
+  if (framing != body_framing::complete) {  // HEAD never gets here: no producer run
+    if (pending.producer && !co_await stream_body(stream, out, framing, pending.producer))
+      co_return false;
+    write_last_chunk(out, framing);
+  }
+  co_return true;
+}
+
+/// Graceful close: FIN first, then read (and drop) what the client still sends,
+/// so that closing with unread input does not reset the connection under the
+/// response it has not read yet.
+task<void> server::linger(tcp_stream& stream, detail::connection_slot* slot, server_codec& codec,
+                          sleep_future& deadline_timer) {
+  if (!stream.shutdown(shutdown_how::write)) co_return;
+  const auto linger_end = timer::deadline_after(settings_.linger_timeout);
+  std::size_t drained = 0;
+  while (drained < max_linger_bytes) {
+    const auto r =
+        co_await read_future{this, slot, &stream, &codec, &deadline_timer, linger_end, false};
+    if (r.kind != read_kind::data || r.n == 0) break;
+    drained += r.n;
+  }
+}
+
 /// Streams a body after its head (already in `out`). False when the connection
 /// must close now, without the last chunk: the producer threw (counted as a
 /// handler error; what it wrote is flushed first) or a write failed (timed out,
@@ -288,6 +394,7 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
   timer::clock::time_point request_deadline{};
   enum class ending { none, close, error, timeout };
   ending end = ending::none;
+  pending_response pending{};
 
   for (;;) {
     // 1. Every event the received bytes make, answered into `out` in order.
@@ -308,52 +415,17 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
         end = ending::close;
         break;
       }
-      // codec_event::request. `req` stays valid until codec.next(): the handler
-      // runs to completion before the next request is parsed.
-      const http::request& req = codec.request();
-      response resp;
-      const auto match = router_.match(req.method(), req.path());
-      if (!match.target) {
-        resp = http::router::not_matched(match);
-      } else {
-        bool threw = false;
-        try {
-          task<response> t = (*match.target)(req);
-          auto now = co_await poll_once{&t};
-          if (now) {
-            resp = std::move(*now);
-          } else {
-            // The handler waits: send what the batch holds so far first.
-            if (!out.empty()) {
-              auto f = co_await flush_future{&stream, &out, settings_.write_timeout};
-              if (!f) {
-                bump(f.error() == eddy::errc::timed_out ? stats_.write_timeouts : stats_.io_errors);
-                co_return;
-              }
-            }
-            resp = co_await poll_task{&t};
-          }
-        } catch (...) {
-          threw = true;
-        }
-        if (threw) {
-          bump(stats_.handler_errors);
-          resp = internal_error();
-        }
-      }
-      bump(stats_.requests);
-      const bool stopping = stopping_.load(std::memory_order_acquire);
-      const response_context ctx{thread_date().now(), req.method() == method::head,
-                                 req.keep_alive() && !stopping, req.version_minor()};
-      stream_producer producer;
-      if (auto* c = std::get_if<chunked_body>(&resp.body())) producer = std::move(c->producer);
-      const write_result wr = write_response(out, std::move(resp), ctx);
-      if (wr.framing != body_framing::complete) {  // HEAD never gets here: no producer run
-        if (producer && !co_await stream_body(stream, out, wr.framing, producer)) co_return;
-        write_last_chunk(out, wr.framing);
-      }
+      // codec_event::request. The request stays valid until codec.next(): the
+      // handler runs to completion before the next request is parsed.
+      pending.req = &codec.request();
+      const bool handler_waits = co_await respond_future{this, &out, &pending};
+      if ((handler_waits || pending.written.framing != body_framing::complete) &&
+          !co_await serve_slow(stream, out, pending, handler_waits))
+        co_return;
+      const bool keep_alive = pending.written.keep_alive;
+      pending.producer = {};
       request_started = false;
-      if (!wr.keep_alive) end = ending::close;
+      if (!keep_alive) end = ending::close;
     }
 
     // 2. One flush for the whole batch.
@@ -411,18 +483,7 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
     // which every idle connection keeps), then the loop ends.
   }
 
-  // Graceful close: FIN first, then read (and drop) what the client still sends,
-  // so that closing with unread input does not reset the connection under the
-  // response it has not read yet.
-  if (!stream.shutdown(shutdown_how::write)) co_return;
-  const auto linger_end = timer::deadline_after(settings_.linger_timeout);
-  std::size_t drained = 0;
-  while (drained < max_linger_bytes) {
-    const auto r =
-        co_await read_future{this, slot, &stream, &codec, &deadline_timer, linger_end, false};
-    if (r.kind != read_kind::data || r.n == 0) break;
-    drained += r.n;
-  }
+  co_await linger(stream, slot, codec, deadline_timer);
 }
 
 }  // namespace eddy::net::http

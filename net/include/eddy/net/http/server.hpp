@@ -60,7 +60,13 @@
 #include <eddy/task.hpp>
 #include <eddy/waker.hpp>
 
+namespace eddy {
+class sleep_future;
+}  // namespace eddy
+
 namespace eddy::net::http {
+
+struct write_result;
 
 struct server_settings {
   /// Limits of each request (header bytes 431, URI 414, body 413...).
@@ -177,8 +183,18 @@ class server {
   struct flush_future;
   struct stream_sink;
   struct stream_future;
+  struct respond_future;
+  struct handler_future;
+  struct pending_response;
 
   task<void> run_connection(tcp_stream stream, connection_guard guard);
+  /// The rare parts of a connection, in frames of their own, so that the frame
+  /// every connection keeps while idle holds only the common path.
+  task<bool> serve_slow(tcp_stream& stream, output_buffer& out, pending_response& pending,
+                        bool handler_waits);
+  task<void> linger(tcp_stream& stream, detail::connection_slot* slot, server_codec& codec,
+                    sleep_future& deadline_timer);
+  write_result finish_response(output_buffer& out, response&& resp, pending_response& pending);
   task<bool> stream_body(tcp_stream& stream, output_buffer& out, body_framing framing,
                          stream_producer& producer);
   void reap() noexcept;
