@@ -24,6 +24,10 @@
 //             side is shut down, input is drained for at most linger_timeout, then
 //             the socket closes, so the client reads the whole response instead of
 //             a reset. A peer that leaves between requests is just closed.
+// Memory: an idle keep-alive connection holds its task's frame (under 1 KiB:
+// socket, codec, output buffer, deadline timer) and no buffer; routing and the
+// response are built on the stack, and the rare paths (a handler that waits, a
+// streamed body, the graceful close) run in frames of their own.
 //
 // Graceful shutdown (shutdown(), from any thread): serve() stops accepting and
 // closes the listener; idle connections close at once; a connection in the middle
