@@ -12,26 +12,10 @@ namespace eddy::detail {
 namespace {
 
 raw_waker task_clone(void* p);
-// Wake by value: marking it scheduled and dropping this waker's reference is one
-// compare-exchange. Safe to use the task after the drop when it was scheduled
-// here: not complete, so the executor still holds its reference (invariant 3),
-// and nothing runs the task before this thread queues it (invariant 1).
 void task_wake(void* p) {
   auto* t = static_cast<task_header*>(p);
-  state::word s = t->state_.load(std::memory_order_acquire);
-  state::word next;
-  bool schedule;
-  do {
-    schedule = !(s & (state::complete | state::scheduled));  // invariants 1, 2
-    next = (schedule ? s | state::scheduled : s) - state::ref_one;
-  } while (!t->state_.compare_exchange_weak(s, next, std::memory_order_acq_rel,
-                                            std::memory_order_acquire));
-  if (!schedule) {
-    if ((next & state::ref_mask) == 0) t->vtable_->dealloc(t);
-    return;
-  }
-  // While running, only marked: the executor re-queues it after the poll.
-  if (!(s & state::running)) t->scheduler_->schedule(t);
+  t->wake_by_ref();
+  t->unref();
 }
 void task_wake_by_ref(void* p) { static_cast<task_header*>(p)->wake_by_ref(); }
 void task_drop(void* p) { static_cast<task_header*>(p)->unref(); }
