@@ -12,6 +12,10 @@ namespace eddy::detail {
 namespace {
 
 raw_waker task_clone(void* p);
+// Wake by value: the reference is dropped only after schedule() returned. It is
+// what keeps the task, and through its cell the scheduler, alive while
+// schedule() still runs: once the task is queued, a worker may run it to
+// completion and the runtime may be destroyed (dropping it first did that).
 void task_wake(void* p) {
   auto* t = static_cast<task_header*>(p);
   t->wake_by_ref();
