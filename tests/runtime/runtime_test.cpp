@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -97,6 +98,100 @@ TEST_P(RuntimeConformance, AbortRunsDestructorsAndReportsCancelled) {
     cancelled = true;
   }
   EXPECT_TRUE(cancelled);
+  EXPECT_EQ(destroyed.load(), 1);
+}
+
+// A hand-written future (not a task) spawned as it is: it lives in the task's
+// cell, is polled there at one address, and is destroyed when it completes or is
+// aborted, exactly once (moved-from copies do not count).
+struct countdown_future {
+  int left;
+  std::atomic<int>* destroyed;
+  std::atomic<int>* polls;
+  const void* polled_at = nullptr;
+  bool moved_from = false;
+
+  countdown_future(int n, std::atomic<int>* d, std::atomic<int>* p)
+      : left(n), destroyed(d), polls(p) {}
+  countdown_future(countdown_future&& o) noexcept
+      : left(o.left), destroyed(o.destroyed), polls(o.polls) {
+    o.moved_from = true;
+  }
+  ~countdown_future() {
+    if (!moved_from) destroyed->fetch_add(1);
+  }
+
+  polled<int> poll(context& cx) {
+    if (!polled_at) polled_at = this;
+    if (polled_at != this) throw std::logic_error("moved after its first poll");
+    polls->fetch_add(1);
+    if (left < 0) throw std::runtime_error("future failed");
+    if (left == 0) return 42;
+    --left;
+    cx.waker().wake_by_ref();  // ready again at once: polled again later
+    return pending;
+  }
+};
+
+TEST_P(RuntimeConformance, SpawnedFutureIsPolledInPlaceAndDestroyedOnCompletion) {
+  std::atomic<int> destroyed{0}, polls{0};
+  auto h = rt_.spawn(countdown_future(3, &destroyed, &polls));
+  EXPECT_EQ(rt_.block_on(std::move(h)), 42);
+  EXPECT_EQ(polls.load(), 4);
+  EXPECT_EQ(destroyed.load(), 1);
+}
+
+TEST_P(RuntimeConformance, SpawnedFutureFromInsideATaskAndFromAHandle) {
+  std::atomic<int> destroyed{0}, polls{0};
+  auto main = [](std::atomic<int>* d, std::atomic<int>* p) -> task<int> {
+    co_return co_await spawn(countdown_future(2, d, p)) + 1;
+  };
+  EXPECT_EQ(rt_.block_on(main(&destroyed, &polls)), 43);
+  runtime_handle rh = rt_.handle();
+  join_handle<int> jh;
+  std::thread t([&] { jh = rh.spawn(countdown_future(1, &destroyed, &polls)); });
+  t.join();
+  EXPECT_EQ(rt_.block_on(std::move(jh)), 42);
+  EXPECT_EQ(polls.load(), 3 + 2);
+  EXPECT_EQ(destroyed.load(), 2);
+}
+
+TEST_P(RuntimeConformance, SpawnedFutureExceptionReachesJoinHandle) {
+  std::atomic<int> destroyed{0}, polls{0};
+  auto h = rt_.spawn(countdown_future(-1, &destroyed, &polls));
+  EXPECT_THROW(rt_.block_on(std::move(h)), std::runtime_error);
+  EXPECT_EQ(destroyed.load(), 1);
+}
+
+struct never_future {
+  std::atomic<int>* destroyed;
+  std::atomic<bool>* polled_once;
+  waker stored;
+  bool moved_from = false;
+  never_future(std::atomic<int>* d, std::atomic<bool>* p) : destroyed(d), polled_once(p) {}
+  never_future(never_future&& o) noexcept : destroyed(o.destroyed), polled_once(o.polled_once) {
+    o.moved_from = true;
+  }
+  ~never_future() {
+    if (!moved_from) destroyed->fetch_add(1);
+  }
+  polled<std::string> poll(context& cx) {
+    stored = cx.waker();
+    polled_once->store(true);
+    return pending;
+  }
+};
+
+TEST_P(RuntimeConformance, AbortedSpawnedFutureIsDestroyedAndReportsCancelled) {
+  std::atomic<int> destroyed{0};
+  std::atomic<bool> polled_once{false};
+  auto h = rt_.spawn(never_future(&destroyed, &polled_once));
+  static_assert(std::is_same_v<decltype(h), join_handle<std::string>>);
+  for (int i = 0; i < 10'000 && !polled_once.load(); ++i)
+    rt_.block_on(sleep_for(std::chrono::milliseconds(1)));
+  ASSERT_TRUE(polled_once.load());
+  h.abort();
+  EXPECT_THROW(rt_.block_on(std::move(h)), task_cancelled);
   EXPECT_EQ(destroyed.load(), 1);
 }
 

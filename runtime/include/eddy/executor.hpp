@@ -82,12 +82,13 @@ class current_thread_executor {
     }
   }
 
-  /// Spawns `t` on this executor. Any thread.
-  template <class T>
-  join_handle<T> spawn(task<T> t) {
-    auto* cell = detail::task_cell<T>::create(std::move(t));
+  /// Spawns `f` (a task, or any future: it is moved into the task's cell and
+  /// polled there, never moved again) on this executor. Any thread.
+  template <future F>
+  join_handle<future_output_t<F>> spawn(F f) {
+    auto* cell = detail::future_cell<F>::create(std::move(f));
     core_->spawn(cell);
-    return join_handle<T>(cell);
+    return join_handle<future_output_t<F>>(cell);
   }
 
   [[nodiscard]] driver& get_driver() noexcept { return *core_->drv(); }
@@ -105,15 +106,16 @@ future_output_t<F> block_on(F&& f) {
   return ex.block_on(std::forward<F>(f));
 }
 
-/// Spawns `t` on the executor running on this thread. Throws std::system_error
-/// (errc::no_runtime) when called outside a runtime.
-template <class T>
-join_handle<T> spawn(task<T> t) {
+/// Spawns `f` (a task, or any future: it is moved into the task's cell and polled
+/// there, never moved again) on the executor running on this thread. Throws
+/// std::system_error (errc::no_runtime) when called outside a runtime.
+template <future F>
+join_handle<future_output_t<F>> spawn(F f) {
   detail::scheduler* s = detail::current_scheduler();
   if (!s) throw std::system_error(make_error_code(errc::no_runtime), "eddy::spawn");
-  auto* cell = detail::task_cell<T>::create(std::move(t));
+  auto* cell = detail::future_cell<F>::create(std::move(f));
   s->spawn(cell);
-  return join_handle<T>(cell);
+  return join_handle<future_output_t<F>>(cell);
 }
 
 }  // namespace eddy

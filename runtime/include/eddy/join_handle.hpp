@@ -18,6 +18,7 @@
 #include <eddy/detail/frame_allocator.hpp>
 #include <eddy/detail/task_header.hpp>
 #include <eddy/error.hpp>
+#include <eddy/future.hpp>
 #include <eddy/polled.hpp>
 #include <eddy/task.hpp>
 
@@ -31,21 +32,35 @@ class task_cancelled : public std::system_error {
 
 namespace detail {
 
-/// A spawned task: header, then the task it runs or, once it has finished, its
-/// output, in the same bytes: the task (its handle and poll_root) is destroyed
-/// before the output is stored, so the cell is no larger than the larger of the
-/// two. outcome_ says which member of the union is alive: none -> task_,
-/// value -> value_, exception -> error_, cancelled -> nothing.
+/// A spawned future: header, then the future it runs or, once it has finished,
+/// its output, in the same bytes: the future (for a task, its handle and
+/// poll_root) is destroyed before the output is stored, so the cell is no larger
+/// than the larger of the two. outcome_ says which member of the union is alive:
+/// none -> future_, value -> value_, exception -> error_, cancelled -> nothing.
+///
+/// Every cell puts its union at the same place for a given output type: the
+/// join_handle<T>, which does not know F, finds the output through vtable output().
 template <class T>
-class task_cell final : public task_header {
+struct value_holder {
+  struct empty_value {};
+  template <class... A>
+  explicit value_holder(A&&... a) : v(std::forward<A>(a)...) {}
+  [[no_unique_address]] std::conditional_t<std::is_void_v<T>, empty_value, T> v;
+};
+
+template <class F>
+class future_cell final : public task_header {
  public:
-  explicit task_cell(task<T>&& t) noexcept : task_header(&vtable), task_(std::move(t)) {}
-  task_cell(const task_cell&) = delete;
-  task_cell& operator=(const task_cell&) = delete;
-  ~task_cell() {
+  using output_type = future_output_t<F>;
+
+  explicit future_cell(F&& f) noexcept(std::is_nothrow_move_constructible_v<F>)
+      : task_header(&vtable), future_(std::move(f)) {}
+  future_cell(const future_cell&) = delete;
+  future_cell& operator=(const future_cell&) = delete;
+  ~future_cell() {
     switch (outcome_) {
       case outcome::none:
-        task_.~task();
+        future_.~F();
         break;
       case outcome::value:
         value_.~value_holder();
@@ -58,49 +73,52 @@ class task_cell final : public task_header {
     }
   }
 
-  static task_cell* create(task<T>&& t) {
+  static future_cell* create(F&& f) {
     void* mem = nullptr;
-    if constexpr (alignof(task_cell) <= cell_align) {
-      mem = cell_alloc(sizeof(task_cell));  // 8-byte size classes
+    if constexpr (alignof(future_cell) <= cell_align) {
+      mem = cell_alloc(sizeof(future_cell));  // 8-byte size classes
     } else {
-      mem = frame_alloc(sizeof(task_cell));  // an over-aligned output: 16-byte aligned
+      mem = frame_alloc(sizeof(future_cell));  // over-aligned: 16-byte aligned
     }
-    return new (mem) task_cell(std::move(t));
-  }
-
-  /// Precondition: `complete` observed with acquire ordering (invariant 5).
-  T take_output() {
-    assert(!output_taken_);
-    output_taken_ = true;
-    switch (outcome_) {
-      case outcome::exception:
-        std::rethrow_exception(std::exchange(error_, nullptr));
-      case outcome::cancelled:
-        throw task_cancelled();
-      default:
-        break;
+    if constexpr (std::is_nothrow_move_constructible_v<F>) {
+      return new (mem) future_cell(std::move(f));
+    } else {
+      try {
+        return new (mem) future_cell(std::move(f));
+      } catch (...) {
+        free_memory(mem);
+        throw;
+      }
     }
-    if constexpr (!std::is_void_v<T>) return std::move(value_.v);
   }
 
  private:
+  static void free_memory(void* mem) noexcept {
+    if constexpr (alignof(future_cell) <= cell_align) {
+      cell_free(mem, sizeof(future_cell));
+    } else {
+      frame_free(mem, sizeof(future_cell));
+    }
+  }
+
   static bool poll(task_header* h, context& cx) noexcept {
-    auto* self = static_cast<task_cell*>(h);
+    auto* self = static_cast<future_cell*>(h);
     try {
-      auto p = self->task_.poll(cx);
+      auto p = self->future_.poll(cx);
       if (p.is_pending()) return false;
-      // Free the frame now, not when the last waker goes; then the bytes are free
-      // for the value. `cancelled` (nothing alive) until the value is in place.
-      self->task_.~task();
+      // Free the future (a task's frame) now, not when the last waker goes; then
+      // the bytes are free for the value. `cancelled` (nothing alive) until the
+      // value is in place.
+      self->future_.~F();
       self->outcome_ = outcome::cancelled;
-      if constexpr (std::is_void_v<T>) {
+      if constexpr (std::is_void_v<output_type>) {
         std::construct_at(&self->value_);
       } else {
         std::construct_at(&self->value_, std::move(p).value());
       }
       self->outcome_ = outcome::value;
     } catch (...) {
-      if (self->outcome_ == outcome::none) self->task_.~task();
+      if (self->outcome_ == outcome::none) self->future_.~F();
       std::construct_at(&self->error_, std::current_exception());
       self->outcome_ = outcome::exception;
     }
@@ -108,41 +126,54 @@ class task_cell final : public task_header {
   }
 
   static void cancel(task_header* h) noexcept {
-    auto* self = static_cast<task_cell*>(h);
+    auto* self = static_cast<future_cell*>(h);
     if (self->outcome_ != outcome::none) return;  // finished already: keep its output
-    self->task_.~task();
+    self->future_.~F();
     self->outcome_ = outcome::cancelled;
   }
 
   static void dealloc(task_header* h) noexcept {
-    auto* self = static_cast<task_cell*>(h);
+    auto* self = static_cast<future_cell*>(h);
     if (self->outcome_ == outcome::exception && !self->output_taken_)
       report_unobserved(self->error_);
     scheduler* s = self->scheduler_;
-    self->~task_cell();
-    if constexpr (alignof(task_cell) <= cell_align) {
-      cell_free(self, sizeof(task_cell));
-    } else {
-      frame_free(self, sizeof(task_cell));
-    }
+    self->~future_cell();
+    free_memory(self);
     if (s) s->unref();
   }
 
-  static constexpr task_vtable vtable{&poll, &cancel, &dealloc};
+  static void* output(task_header* h) noexcept { return &static_cast<future_cell*>(h)->value_; }
 
-  struct empty_value {};
-  struct value_holder {
-    template <class... A>
-    explicit value_holder(A&&... a) : v(std::forward<A>(a)...) {}
-    [[no_unique_address]] std::conditional_t<std::is_void_v<T>, empty_value, T> v;
-  };
+  static constexpr task_vtable vtable{&poll, &cancel, &dealloc, &output};
 
   union {
-    task<T> task_;
-    value_holder value_;
+    F future_;
+    value_holder<output_type> value_;
     std::exception_ptr error_;
   };
 };
+
+/// The cell of a spawned task<T>.
+template <class T>
+using task_cell = future_cell<task<T>>;
+
+/// A finished cell's output. Precondition: `complete` observed with acquire
+/// ordering (invariant 5); called once.
+template <class T>
+T take_output(task_header* h) {
+  assert(!h->output_taken_);
+  h->output_taken_ = true;
+  void* out = h->vtable_->output(h);  // the union: value_ and error_ share its address
+  switch (h->outcome_) {
+    case outcome::exception:
+      std::rethrow_exception(std::exchange(*static_cast<std::exception_ptr*>(out), nullptr));
+    case outcome::cancelled:
+      throw task_cancelled();
+    default:
+      break;
+  }
+  if constexpr (!std::is_void_v<T>) return std::move(static_cast<value_holder<T>*>(out)->v);
+}
 
 /// The join side of the header protocol, shared by every T.
 /// Returns true when the task is complete (the output may be taken).
@@ -156,7 +187,8 @@ template <class T = void>
 class [[nodiscard]] join_handle {
  public:
   join_handle() noexcept = default;
-  explicit join_handle(detail::task_cell<T>* cell) noexcept : cell_(cell) {}
+  /// Takes the join reference of a cell whose output is T.
+  explicit join_handle(detail::task_header* cell) noexcept : cell_(cell) {}
   join_handle(join_handle&& o) noexcept : cell_(std::exchange(o.cell_, nullptr)) {}
   join_handle& operator=(join_handle&& o) noexcept {
     if (this != &o) {
@@ -173,10 +205,10 @@ class [[nodiscard]] join_handle {
     assert(cell_ && "poll of an empty join_handle");
     if (!detail::join_poll(cell_, cx)) return pending;
     if constexpr (std::is_void_v<T>) {
-      cell_->take_output();
+      detail::take_output<void>(cell_);
       return ready();
     } else {
-      return cell_->take_output();
+      return detail::take_output<T>(cell_);
     }
   }
 
@@ -198,7 +230,7 @@ class [[nodiscard]] join_handle {
   [[nodiscard]] bool valid() const noexcept { return cell_ != nullptr; }
 
  private:
-  detail::task_cell<T>* cell_ = nullptr;
+  detail::task_header* cell_ = nullptr;
 };
 
 }  // namespace eddy

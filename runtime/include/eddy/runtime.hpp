@@ -130,12 +130,12 @@ class runtime_handle {
     if (s_) s_->unref();
   }
 
-  template <class T>
-  join_handle<T> spawn(task<T> t) const {
+  template <future F>
+  join_handle<future_output_t<F>> spawn(F f) const {
     if (!s_) throw std::system_error(make_error_code(errc::no_runtime), "eddy::runtime_handle");
-    auto* cell = detail::task_cell<T>::create(std::move(t));
+    auto* cell = detail::future_cell<F>::create(std::move(f));
     s_->spawn(cell);
-    return join_handle<T>(cell);
+    return join_handle<future_output_t<F>>(cell);
   }
 
  private:
@@ -222,12 +222,12 @@ class runtime {
     }
   }
 
-  template <class T>
-  join_handle<T> spawn(task<T> t) {
-    if (ct_) return ct_->spawn(std::move(t));
-    auto* cell = detail::task_cell<T>::create(std::move(t));
+  template <future F>
+  join_handle<future_output_t<F>> spawn(F f) {
+    if (ct_) return ct_->spawn(std::move(f));
+    auto* cell = detail::future_cell<F>::create(std::move(f));
     mt_->spawn(cell);
-    return join_handle<T>(cell);
+    return join_handle<future_output_t<F>>(cell);
   }
 
   [[nodiscard]] runtime_handle handle() const;

@@ -1,10 +1,11 @@
 // task_header.hpp: the type-erased part of a spawned task, shared by the executor,
 // the task's wakers and its join_handle.
 //
-// A spawned task lives in a task_cell<T> (join_handle.hpp): this header, the
-// task<T> it runs, its output and the join waker. The cell is reference counted;
-// the coroutine frame inside it is destroyed as soon as the task completes or is
-// cancelled, the cell itself when the last reference goes.
+// A spawned task lives in a future_cell<F> (join_handle.hpp; task_cell<T> for a
+// task<T>): this header, the future it runs (a task's handle, or a hand-written
+// future held in place), its output and the join waker. The cell is reference
+// counted; the future (a task's coroutine frame) is destroyed as soon as the task
+// completes or is cancelled, the cell itself when the last reference goes.
 //
 // State word (one atomic, so a wake never races a completion):
 //
@@ -68,6 +69,8 @@ struct task_vtable {
   void (*cancel)(task_header*) noexcept;
   /// Destroys and frees the cell; the last reference is gone.
   void (*dealloc)(task_header*) noexcept;
+  /// The address of the output (value or exception_ptr) once complete.
+  void* (*output)(task_header*) noexcept;
 };
 
 class scheduler;
