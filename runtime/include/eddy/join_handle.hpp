@@ -7,7 +7,9 @@
 // but one join_handle is used by one thread at a time.
 #pragma once
 
+#include <algorithm>
 #include <cassert>
+#include <cstddef>
 #include <exception>
 #include <memory>
 #include <system_error>
@@ -38,8 +40,10 @@ namespace detail {
 /// than the larger of the two. outcome_ says which member of the union is alive:
 /// none -> future_, value -> value_, exception -> error_, cancelled -> nothing.
 ///
-/// Every cell puts its union at the same place for a given output type: the
-/// join_handle<T>, which does not know F, finds the output through vtable output().
+/// Every cell with output T puts its union at output_offset<T>, whatever F: the
+/// join_handle<T>, which does not know F, finds the output there. So F may not be
+/// more aligned than the output (an over-aligned future can be awaited by a task
+/// that is spawned instead).
 template <class T>
 struct value_holder {
   struct empty_value {};
@@ -48,10 +52,19 @@ struct value_holder {
   [[no_unique_address]] std::conditional_t<std::is_void_v<T>, empty_value, T> v;
 };
 
+template <class T>
+inline constexpr std::size_t output_align = std::max(alignof(value_holder<T>),
+                                                     alignof(std::exception_ptr));
+template <class T>
+inline constexpr std::size_t output_offset =
+    (sizeof(task_header) + output_align<T> - 1) / output_align<T>* output_align<T>;
+
 template <class F>
 class future_cell final : public task_header {
  public:
   using output_type = future_output_t<F>;
+  static_assert(alignof(F) <= output_align<output_type>,
+                "a future more aligned than its output: spawn a task that awaits it");
 
   explicit future_cell(F&& f) noexcept(std::is_nothrow_move_constructible_v<F>)
       : task_header(&vtable), future_(std::move(f)) {}
@@ -81,7 +94,10 @@ class future_cell final : public task_header {
       mem = frame_alloc(sizeof(future_cell));  // over-aligned: 16-byte aligned
     }
     if constexpr (std::is_nothrow_move_constructible_v<F>) {
-      return new (mem) future_cell(std::move(f));
+      auto* cell = new (mem) future_cell(std::move(f));
+      assert(reinterpret_cast<char*>(&cell->value_) - reinterpret_cast<char*>(cell) ==
+             static_cast<std::ptrdiff_t>(output_offset<output_type>));
+      return cell;
     } else {
       try {
         return new (mem) future_cell(std::move(f));
@@ -142,9 +158,7 @@ class future_cell final : public task_header {
     if (s) s->unref();
   }
 
-  static void* output(task_header* h) noexcept { return &static_cast<future_cell*>(h)->value_; }
-
-  static constexpr task_vtable vtable{&poll, &cancel, &dealloc, &output};
+  static constexpr task_vtable vtable{&poll, &cancel, &dealloc};
 
   union {
     F future_;
@@ -157,21 +171,22 @@ class future_cell final : public task_header {
 template <class T>
 using task_cell = future_cell<task<T>>;
 
+/// The output of a task that threw or was cancelled; `out` is its union.
+[[noreturn, gnu::noinline]] inline void throw_failed_output(task_header* h, void* out) {
+  if (h->outcome_ == outcome::exception)
+    std::rethrow_exception(std::exchange(*static_cast<std::exception_ptr*>(out), nullptr));
+  throw task_cancelled();
+}
+
 /// A finished cell's output. Precondition: `complete` observed with acquire
 /// ordering (invariant 5); called once.
 template <class T>
 T take_output(task_header* h) {
   assert(!h->output_taken_);
   h->output_taken_ = true;
-  void* out = h->vtable_->output(h);  // the union: value_ and error_ share its address
-  switch (h->outcome_) {
-    case outcome::exception:
-      std::rethrow_exception(std::exchange(*static_cast<std::exception_ptr*>(out), nullptr));
-    case outcome::cancelled:
-      throw task_cancelled();
-    default:
-      break;
-  }
+  void* out = reinterpret_cast<char*>(h) + output_offset<T>;
+  if (h->outcome_ != outcome::value) [[unlikely]]
+    throw_failed_output(h, out);
   if constexpr (!std::is_void_v<T>) return std::move(static_cast<value_holder<T>*>(out)->v);
 }
 

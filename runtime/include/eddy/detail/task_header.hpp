@@ -69,8 +69,6 @@ struct task_vtable {
   void (*cancel)(task_header*) noexcept;
   /// Destroys and frees the cell; the last reference is gone.
   void (*dealloc)(task_header*) noexcept;
-  /// The address of the output (value or exception_ptr) once complete.
-  void* (*output)(task_header*) noexcept;
 };
 
 class scheduler;
