@@ -139,6 +139,29 @@ TEST_F(Sleep, ResetRearms) {
   EXPECT_EQ(drv.now(), t0 + 10ms);
 }
 
+TEST_F(Sleep, IsRegisteredFromAPendingPollUntilFiredOrReset) {
+  counting_waker cw;
+  auto s = sleep_until(t0 + 5ms);
+  EXPECT_FALSE(s.is_registered());  // not polled yet
+  EXPECT_TRUE(poll_once(drv, s, cw.make()).is_pending());
+  EXPECT_TRUE(s.is_registered());
+  drv.advance(5ms);
+  drv.park(0ns);
+  EXPECT_EQ(cw.wakes(), 1);
+  EXPECT_FALSE(s.is_registered());  // fired
+  EXPECT_TRUE(s.is_elapsed());
+  s.reset(drv.now() + 5ms);
+  EXPECT_FALSE(s.is_registered());
+  EXPECT_TRUE(poll_once(drv, s, cw.make()).is_pending());
+  EXPECT_TRUE(s.is_registered());
+  s.reset(drv.now() + 1ms);  // cancels
+  EXPECT_FALSE(s.is_registered());
+  EXPECT_EQ(drv.timer_count(), 0u);
+  auto past = sleep_until(t0);
+  EXPECT_TRUE(poll_once(drv, past, cw.make()).is_ready());
+  EXPECT_FALSE(past.is_registered());  // ready at once: never registered
+}
+
 TEST_F(Sleep, HugeDurationSaturatesAndNeverFires) {
   eddy::detail::context_guard guard(nullptr, &drv);
   auto s = sleep_for(std::chrono::hours::max());

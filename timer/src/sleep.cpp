@@ -74,6 +74,10 @@ bool sleep_future::is_elapsed() const noexcept {
   return state == entry_state::fired || state == entry_state::shutdown;
 }
 
+bool sleep_future::is_registered() const noexcept {
+  return entry_.state.load(std::memory_order_acquire) == entry_state::registered;
+}
+
 std::error_code sleep_future::error() const noexcept {
   if (entry_.state.load(std::memory_order_acquire) == entry_state::shutdown) {
     return make_error_code(errc::runtime_shutdown);

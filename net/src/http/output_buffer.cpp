@@ -5,7 +5,8 @@
 //      responses are appended.
 //   2. Consumed segments keep their resources (owned strings, open files) until
 //      the whole buffer drains; then everything is cleared at once, the segment
-//      list's capacity kept and the arena given back to the block cache.
+//      list's capacity kept (the first 4 inline) and the arena given back to the
+//      block cache.
 //   3. tail_ names the last segment when it is an arena segment ending at
 //      arena_size_ (appends extend it); any other segment appended resets it.
 #include <eddy/net/http/output_buffer.hpp>

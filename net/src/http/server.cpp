@@ -174,7 +174,7 @@ task<void> server::serve(tcp_listener& listener) {
     }
     // The task may run (and end) on another worker before the handle is stored:
     // its guard then only relinks the slot, which stays until reap() (invariant 2).
-    slot->handle = eddy::spawn(run_connection(std::move(**accepted), connection_guard(this, slot)));
+    slot->handle = eddy::spawn(connection(std::move(**accepted), connection_guard(this, slot)));
   }
 
   {

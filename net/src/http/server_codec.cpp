@@ -110,8 +110,9 @@ struct server_codec::impl {
     err_reason = {};
     completed = done;
   }
+  /// Between messages with nothing buffered: may serve another codec (reset()).
   bool parkable() const noexcept {
-    return !buf && !in_message && !yielded && !eof && !own_error &&
+    return base == end && !in_message && !yielded && !eof && !own_error &&
            sticky == codec_event::need_input;
   }
   impl(const impl&) = delete;
@@ -158,7 +159,9 @@ struct server_codec::impl {
   void release() noexcept;
   void grow(std::size_t new_cap);
   std::span<char> prepare(std::size_t min_size);
-  bool release_buffer() noexcept;
+  /// Gives the buffer back when nothing is buffered; keep_read_block keeps a
+  /// standard read block in an impl about to be parked (it stays with the impl).
+  bool release_buffer(bool keep_read_block) noexcept;
   codec_event next();
 
   codec_settings cfg;
@@ -471,12 +474,14 @@ std::span<char> server_codec::impl::prepare(std::size_t min_size) {
   return {buf.get() + end, cap - end};
 }
 
-bool server_codec::impl::release_buffer() noexcept {
+bool server_codec::impl::release_buffer(bool keep_read_block) noexcept {
   if (yielded) release();
   if (base != end) return false;
   base = parsed = end = 0;
-  give_back(buf, cap);
-  cap = 0;
+  if (!(keep_read_block && cap == detail::pooled_block_size && parkable())) {
+    give_back(buf, cap);
+    cap = 0;
+  }
   return true;
 }
 
@@ -540,7 +545,8 @@ codec_event server_codec::impl::next() {
 namespace {
 
 // Parked impls (server_codec::release_buffer()): an idle connection's codec is a
-// few words, and the next request takes a parked impl with its capacity back.
+// few words, and the next request takes a parked impl with its capacity back,
+// read block included (at most max_cached_blocks of them per thread).
 struct impl_cache {
   server_codec::impl* items[max_cached_blocks];
   std::size_t count = 0;
@@ -555,7 +561,12 @@ impl_cache& parked() noexcept {
 }  // namespace
 
 impl_cache::~impl_cache() {
-  while (count > 0) delete items[--count];
+  while (count > 0) {
+    auto* im = items[--count];
+    im->buf.reset();  // straight to the heap: the block cache may be gone already
+    im->cap = 0;
+    delete im;
+  }
 }
 
 server_codec::server_codec(const codec_settings& settings) : cfg_(settings) {}
@@ -593,10 +604,11 @@ void server_codec::feed(std::string_view bytes) {
 
 bool server_codec::release_buffer() noexcept {
   if (!impl_) return true;
-  if (!impl_->release_buffer()) return false;
+  auto& c = parked();
+  // A parked impl keeps its read block: the next request takes both at once.
+  if (!impl_->release_buffer(c.count < max_cached_blocks)) return false;
   if (!impl_->parkable()) return true;
   completed_ = impl_->completed;
-  auto& c = parked();
   if (c.count < max_cached_blocks) {
     c.items[c.count++] = impl_.release();
   } else {

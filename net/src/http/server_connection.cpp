@@ -1,12 +1,14 @@
 // server_connection.cpp: one connection's task (the state machine of server.hpp's
-// file comment) and the leaf futures it waits on.
+// file comment): the connection future that waits between batches
+// (server_detail.hpp), the batch coroutine, and the leaf futures they wait on.
 //
 // Syscalls per request in steady state: the read that brings the request (a
 // short read drained the socket, so no second read returns EAGAIN; see
 // read_future), one sendmsg for the whole batch of responses, and a share of
 // epoll_wait. Nothing is allocated per request by the loop itself: the codec's
-// buffer (from a per-thread pool while the connection is busy), the output
-// buffer and the handler frames (from the frame allocator) are reused.
+// buffer and the output buffer's arena (from per-thread pools while the
+// connection is busy), the batch's and the handler's frames (from the frame
+// allocator) are reused.
 #include <eddy/net/http/server.hpp>
 
 #include <sys/sendfile.h>
@@ -129,6 +131,9 @@ struct server::read_future {
     if (idle && srv->stopping_.load(std::memory_order_acquire))
       return read_outcome{read_kind::stopped};
     if (timer->deadline() > deadline) timer->reset(deadline);
+    // Armed by an earlier poll of this task, whose waker never changes: it wakes
+    // us (no driver lock per read).
+    if (timer->is_registered()) return pending;
     if (timer->poll(cx).is_pending()) return pending;
     if (timer->deadline() >= deadline) return read_outcome{read_kind::timed_out};
     timer->reset(deadline);  // fired early (invariant above): wait for the real one
@@ -384,14 +389,72 @@ task<bool> server::stream_body(tcp_stream& stream, output_buffer& out, body_fram
   co_return true;
 }
 
-task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
-  detail::connection_slot* const slot = guard.slot;
-  (void)stream.set_nodelay(true);
-  server_codec codec(settings_.codec);
+server::connection::connection(tcp_stream stream, connection_guard guard) noexcept
+    : guard_(std::move(guard)),
+      stream_(std::move(stream)),
+      codec_(guard_.srv->settings_.codec),
+      // Before its first request a connection is held to the header timeout: a
+      // client that connects and sends nothing is as slow as one that trickles.
+      idle_deadline_(timer::deadline_after(guard_.srv->settings_.header_timeout)),
+      request_deadline_(idle_deadline_) {
+  // An idle connection's whole task (server.hpp, "Memory").
+  static_assert(sizeof(eddy::detail::future_cell<connection>) <= 288);
+}
+
+/// Between batches: wait for input (or the idle deadline, or shutdown) with no
+/// frame; the bytes that arrive start the next batch (invariant 1).
+polled<void> server::connection::poll(context& cx) {
+  server& srv = *guard_.srv;
+  for (;;) {
+    if (batch_.valid()) {
+      auto p = batch_.poll(cx);
+      if (p.is_pending()) return pending;
+      const bool idle_again = p.value();
+      batch_.reset();
+      if (!idle_again) return ready();
+      // Idle again: the next request gets the keep-alive timeout, unless none has
+      // completed yet (then the first one's deadline still holds).
+      if (codec_.requests_completed() != 0) {
+        request_started_ = false;
+        idle_deadline_ = timer::deadline_after(srv.settings_.keep_alive_timeout);
+      } else {
+        idle_deadline_ = request_deadline_;
+      }
+    }
+    const bool first = codec_.requests_completed() == 0;
+    auto p =
+        read_future{&srv, guard_.slot, &stream_, &codec_, &deadline_timer_, idle_deadline_, true}
+            .poll(cx);
+    if (p.is_pending()) return pending;
+    const read_outcome r = p.value();
+    switch (r.kind) {
+      case read_kind::data:
+        if (r.n == 0)
+          codec_.finish();
+        else
+          codec_.commit(r.n);
+        batch_ = srv.serve_batch(*this);
+        break;
+      case read_kind::error:
+        bump(srv.stats_.io_errors);
+        return ready();
+      case read_kind::stopped:
+        return ready();
+      case read_kind::timed_out:  // nothing of a request arrived: close without an answer
+        bump(first ? srv.stats_.header_timeouts : srv.stats_.idle_timeouts);
+        return ready();
+    }
+  }
+}
+
+/// A batch: every event the received bytes make, answered into one output
+/// buffer in order and flushed at once; more input read while a request is
+/// incomplete. True when the connection is idle again (the codec holds no partial
+/// request, everything is written) and may wait for more; false when it ended.
+task<bool> server::serve_batch(connection& c) {
+  tcp_stream& stream = c.stream_;
+  server_codec& codec = c.codec_;
   output_buffer out;
-  sleep_future deadline_timer{timer::clock::time_point::max()};
-  bool request_started = false;
-  timer::clock::time_point request_deadline{};
   enum class ending { none, close, error, timeout };
   ending end = ending::none;
   pending_response pending{};
@@ -421,10 +484,10 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
       const bool handler_waits = co_await respond_future{this, &out, &pending};
       if ((handler_waits || pending.written.framing != body_framing::complete) &&
           !co_await serve_slow(stream, out, pending, handler_waits))
-        co_return;
+        co_return false;
       const bool keep_alive = pending.written.keep_alive;
       pending.producer = {};
-      request_started = false;
+      c.request_started_ = false;
       if (!keep_alive) end = ending::close;
     }
 
@@ -433,30 +496,21 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
       auto f = co_await flush_future{&stream, &out, settings_.write_timeout};
       if (!f) {
         bump(f.error() == eddy::errc::timed_out ? stats_.write_timeouts : stats_.io_errors);
-        co_return;
+        co_return false;
       }
     }
     if (end != ending::none) break;
-    if (codec.idle() && stopping_.load(std::memory_order_acquire)) co_return;
+    // Idle between requests: the connection waits for input without this frame,
+    // or closes now if the server is stopping.
+    if (codec.idle()) co_return !stopping_.load(std::memory_order_acquire);
 
-    // 3. Read more, bounded by the idle or the request deadline.
-    // Before its first request a connection is held to the header timeout: a
-    // client that connects and sends nothing is as slow as one that trickles.
-    const bool idle = codec.idle();
-    const bool first = codec.requests_completed() == 0;
-    timer::clock::time_point deadline;
-    if (idle && !first) {
-      request_started = false;
-      deadline = timer::deadline_after(settings_.keep_alive_timeout);
-    } else {
-      if (!request_started) {
-        request_started = true;
-        request_deadline = timer::deadline_after(settings_.header_timeout);
-      }
-      deadline = request_deadline;
+    // 3. The rest of a started request, bounded by its deadline.
+    if (!c.request_started_) {
+      c.request_started_ = true;
+      c.request_deadline_ = timer::deadline_after(settings_.header_timeout);
     }
-    const auto r =
-        co_await read_future{this, slot, &stream, &codec, &deadline_timer, deadline, idle};
+    const auto r = co_await read_future{
+        this, c.guard_.slot, &stream, &codec, &c.deadline_timer_, c.request_deadline_, false};
     switch (r.kind) {
       case read_kind::data:
         if (r.n == 0)
@@ -466,24 +520,20 @@ task<void> server::run_connection(tcp_stream stream, connection_guard guard) {
         break;
       case read_kind::error:
         bump(stats_.io_errors);
-        co_return;
-      case read_kind::stopped:
-        co_return;
+        co_return false;
+      case read_kind::stopped:  // only while idle
+        co_return false;
       case read_kind::timed_out:
-        if (idle) {  // nothing of a request arrived: close without an answer
-          bump(first ? stats_.header_timeouts : stats_.idle_timeouts);
-          co_return;
-        }
         bump(stats_.header_timeouts);
         write_error(out, status::request_timeout, thread_date().now());
         end = ending::timeout;
         break;
     }
-    // A 408 goes out through step 2's flush (one flush site less in this frame,
-    // which every idle connection keeps), then the loop ends.
+    // A 408 goes out through step 2's flush, then the loop ends.
   }
 
-  co_await linger(stream, slot, codec, deadline_timer);
+  co_await linger(stream, c.guard_.slot, codec, c.deadline_timer_);
+  co_return false;
 }
 
 }  // namespace eddy::net::http

@@ -33,6 +33,9 @@
 
 #include <eddy/join_handle.hpp>
 #include <eddy/net/http/server.hpp>
+#include <eddy/net/tcp_stream.hpp>
+#include <eddy/task.hpp>
+#include <eddy/timer/sleep.hpp>
 #include <eddy/waker.hpp>
 
 namespace eddy::net::http::detail {
@@ -80,6 +83,44 @@ struct server::connection_guard {
       : srv(std::exchange(o.srv, nullptr)), slot(std::exchange(o.slot, nullptr)) {}
   connection_guard& operator=(connection_guard&&) = delete;
   ~connection_guard();
+};
+
+/// One connection's task (server.hpp's state machine; server_connection.cpp). A
+/// hand-written future, so that a connection idle between requests holds no
+/// coroutine frame: it is only this object, in its task's cell (the socket, the
+/// codec without a buffer, the deadline timer), and waits for input itself.
+/// Bytes start a batch: serve_batch(), a coroutine whose frame (the output
+/// buffer, the request in flight and everything awaited for it) comes from the
+/// frame pool and goes back to it when the connection is idle again.
+///
+/// Invariants:
+///   1. batch_ is valid from the arrival of bytes until the codec is idle again
+///      with nothing left to write (or the connection ended); only then does
+///      poll() wait for input itself.
+///   2. batch_ is declared last: destroyed first, since its frame refers to the
+///      members above (a cancelled connection destroys it mid-request).
+///   3. Moved only before its first poll (into its task's cell, by spawn()).
+class server::connection {
+ public:
+  connection(tcp_stream stream, connection_guard guard) noexcept;
+  connection(connection&&) noexcept = default;
+  connection& operator=(connection&&) = delete;
+
+  polled<void> poll(context& cx);
+
+ private:
+  friend class server;
+
+  connection_guard guard_;
+  tcp_stream stream_;
+  server_codec codec_;
+  sleep_future deadline_timer_{timer::clock::time_point::max()};
+  /// What the next wait for input between batches is bounded by.
+  timer::clock::time_point idle_deadline_;
+  /// A request that has started (some of it received) must be complete by then.
+  timer::clock::time_point request_deadline_;
+  bool request_started_ = true;
+  task<bool> batch_;  // invariants 1 and 2
 };
 
 }  // namespace eddy::net::http

@@ -73,6 +73,11 @@ class sleep_future {
   }
   /// True once the sleep has completed (a poll returned or would return ready).
   [[nodiscard]] bool is_elapsed() const noexcept;
+  /// True while the sleep waits in its driver: polled, and not yet fired, reset
+  /// or cancelled. Its driver then holds the waker of the last poll, so a task
+  /// whose waker never changes (a spawned task's) need not poll it again until
+  /// woken: a repeated poll only takes the driver's lock to find the same waker.
+  [[nodiscard]] bool is_registered() const noexcept;
   /// errc::runtime_shutdown if the driver was destroyed under this sleep; else empty.
   [[nodiscard]] std::error_code error() const noexcept;
 

@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include <eddy/net/http/file_handle.hpp>
 
 struct iovec;  // <sys/uio.h>; only gather() needs it complete, at the caller.
@@ -116,7 +118,9 @@ class output_buffer {
   std::size_t arena_size_ = 0;
   std::size_t arena_cap_ = 0;
   std::size_t tail_ = no_tail;  // the arena segment that ends at arena_size_, if last
-  std::vector<segment> segments_;
+  // Inline room for a typical batch (the arena's run, a file, a borrowed body), so
+  // that a buffer made per batch allocates nothing but its pooled arena block.
+  boost::container::small_vector<segment, 4> segments_;
   std::vector<std::string> owned_;
   std::vector<file_handle> files_;
   std::size_t front_ = 0;         // first segment not fully consumed

@@ -24,10 +24,14 @@
 //             side is shut down, input is drained for at most linger_timeout, then
 //             the socket closes, so the client reads the whole response instead of
 //             a reset. A peer that leaves between requests is just closed.
-// Memory: an idle keep-alive connection holds its task's frame (under 1 KiB:
-// socket, codec, output buffer, deadline timer) and no buffer; routing and the
-// response are built on the stack, and the rare paths (a handler that waits, a
-// streamed body, the graceful close) run in frames of their own.
+// Memory: an idle keep-alive connection is a hand-written future in its task's
+// cell (socket, codec without a buffer, deadline timer: 288 bytes with the cell)
+// plus its reactor slot and registry entry; no coroutine frame and no buffer.
+// Bytes that arrive start a batch, a coroutine whose frame (under 1 KiB: output
+// buffer, the request in flight) and receive buffer come from per-thread pools
+// and go back when the connection is idle again; routing and the response are
+// built on the stack, and the rare paths (a handler that waits, a streamed body,
+// the graceful close) run in frames of their own.
 //
 // Graceful shutdown (shutdown(), from any thread): serve() stops accepting and
 // closes the listener; idle connections close at once; a connection in the middle
@@ -183,6 +187,7 @@ class server {
   struct accept_future;
   struct drained_future;
   struct connection_guard;
+  class connection;
   struct read_future;
   struct flush_future;
   struct stream_sink;
@@ -191,7 +196,7 @@ class server {
   struct handler_future;
   struct pending_response;
 
-  task<void> run_connection(tcp_stream stream, connection_guard guard);
+  task<bool> serve_batch(connection& c);
   /// The rare parts of a connection, in frames of their own, so that the frame
   /// every connection keeps while idle holds only the common path.
   task<bool> serve_slow(tcp_stream& stream, output_buffer& out, pending_response& pending,
