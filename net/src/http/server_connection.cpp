@@ -397,6 +397,7 @@ server::connection::connection(tcp_stream stream, connection_guard guard) noexce
       // client that connects and sends nothing is as slow as one that trickles.
       idle_deadline_(timer::deadline_after(guard_.srv->settings_.header_timeout)),
       request_deadline_(idle_deadline_) {
+  (void)stream_.set_nodelay(true);  // responses leave at once, not after the peer's ACK
   // An idle connection's whole task (server.hpp, "Memory").
   static_assert(sizeof(eddy::detail::future_cell<connection>) <= 288);
 }
