@@ -21,11 +21,17 @@
 //   5. on_message_complete pauses the parser, so one llhttp_execute never gets
 //      past the end of one message: next() returns each request before the
 //      following one is parsed, and request() can be rebuilt from offsets.
+//   6. A message starts either in llhttp or in scan_simple_head(), never both:
+//      the scan runs only between messages (llhttp then waits at a message
+//      start, and stays there), takes a whole head or nothing, and accepts only
+//      heads that llhttp's strict mode parses to the same spans and facts. So
+//      everything after the scan (headers_complete() and its checks) is shared.
 #include <eddy/net/http/server_codec.hpp>
 
 #include <llhttp.h>
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cstring>
 
@@ -153,7 +159,20 @@ struct server_codec::impl {
 
   bool request_line_without_version() const noexcept;
   void begin_message() noexcept;
-  int headers_complete() noexcept;
+  /// What the head says beyond the spans: from llhttp, or from scan_simple_head().
+  struct head_facts {
+    std::uint8_t major, minor, method;
+    bool chunked;
+    bool has_content_length;
+    std::uint64_t content_length;
+  };
+  int headers_complete(const head_facts& h) noexcept;
+  int llhttp_headers_complete() noexcept {
+    return headers_complete({parser.http_major, parser.http_minor, parser.method,
+                             (parser.flags & F_CHUNKED) != 0,
+                             (parser.flags & F_CONTENT_LENGTH) != 0, parser.content_length});
+  }
+  std::size_t scan_simple_head(std::size_t limit, head_facts& facts) noexcept;
   int body(const char* at, std::size_t len) noexcept;
   void materialize() noexcept;
   void release() noexcept;
@@ -199,7 +218,8 @@ struct server_codec::impl {
   std::size_t completed = 0;
 
   http::request req;
-  std::string path_buf;  // the decoded path; capacity reused
+  std::string path_buf;                   // the decoded path; capacity reused
+  const char* materialized_at = nullptr;  // buf + base when req's views were made
 };
 
 const llhttp_settings_t& server_codec::impl::callbacks() noexcept {
@@ -268,7 +288,7 @@ const llhttp_settings_t& server_codec::impl::callbacks() noexcept {
       self(p).new_field = true;
       return 0;
     };
-    s.on_headers_complete = [](llhttp_t* p) { return self(p).headers_complete(); };
+    s.on_headers_complete = [](llhttp_t* p) { return self(p).llhttp_headers_complete(); };
     s.on_chunk_header = [](llhttp_t* p) {
       auto& c = self(p);
       std::uint64_t size = p->content_length;
@@ -313,15 +333,15 @@ bool server_codec::impl::request_line_without_version() const noexcept {
   return c == '\r' || c == '\n';
 }
 
-int server_codec::impl::headers_complete() noexcept {
+int server_codec::impl::headers_complete(const head_facts& h) noexcept {
   head_done = true;
   auto& r = req;
-  r.major_ = parser.http_major;
-  r.minor_ = parser.http_minor;
+  r.major_ = h.major;
+  r.minor_ = h.minor;
   // llhttp accepts "GET /" as HTTP/0.9; a server must not answer in 0.9.
   if (r.major_ == 0) return refuse(status::bad_request, "HTTP/0.9 request");
   if (r.major_ > 1) return refuse(status::http_version_not_supported, "HTTP version");
-  r.method_ = to_method(parser.method);
+  r.method_ = to_method(h.method);
   // RFC 9112 section 3: exactly one SP between the parts of the request line;
   // llhttp tolerates runs of spaces, which lets a line mean different things to
   // different parsers.
@@ -361,11 +381,11 @@ int server_codec::impl::headers_complete() noexcept {
     r.expects_continue_ = true;
   }
 
-  r.chunked_ = (parser.flags & F_CHUNKED) != 0;
+  r.chunked_ = h.chunked;
   r.content_length_.reset();
-  if ((parser.flags & F_CONTENT_LENGTH) != 0) {
-    r.content_length_ = parser.content_length;
-    if (parser.content_length > cfg.max_body_bytes)
+  if (h.has_content_length) {
+    r.content_length_ = h.content_length;
+    if (h.content_length > cfg.max_body_bytes)
       return refuse(status::content_too_large, "Content-Length too large");
   }
   continue_pending = r.expects_continue_ && (r.chunked_ || r.content_length_.value_or(0) > 0);
@@ -398,7 +418,106 @@ int server_codec::impl::headers_complete() noexcept {
       }
       break;
   }
+  r.raw_path_ = view(raw_path);  // materialize() ran before these were known
+  r.query_ = view(query);
+  r.path_ = path_buf;
   return 0;
+}
+
+namespace {
+
+constexpr auto char_table(bool (*pred)(unsigned char)) {
+  std::array<bool, 256> t{};
+  for (unsigned c = 0; c < 256; ++c) t[c] = pred(static_cast<unsigned char>(c));
+  return t;
+}
+constexpr bool is_alnum(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+// RFC 9110 section 5.6.2: tchar.
+constexpr auto token_chars = char_table([](unsigned char c) {
+  return is_alnum(c) ||
+         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+});
+// An origin-form target of unreserved, sub-delims, ':', '@', '/', '?' and '%'
+// (RFC 3986): nothing any parser reads differently.
+constexpr auto target_chars = char_table([](unsigned char c) {
+  return is_alnum(c) || std::string_view("-._~!$&'()*+,;=:@/?%").find(static_cast<char>(c)) !=
+                            std::string_view::npos;
+});
+// A field value of visible ASCII, SP and HTAB (no obs-text, no control).
+constexpr auto value_chars =
+    char_table([](unsigned char c) { return (c >= 0x20 && c < 0x7f) || c == '\t'; });
+
+}  // namespace
+
+// The simple-head fast path (invariant 6): a whole GET or HEAD head of plain
+// ASCII, with no body, no Upgrade and nothing llhttp would parse leniently, is
+// scanned here in one pass instead of by llhttp, which sees only the other
+// requests. Returns the head's length with the spans and `facts` filled in, or 0
+// (nothing changed) to let llhttp parse it: anything unusual, including every
+// error and any head not complete in [parsed, limit), goes the llhttp way.
+std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& facts) noexcept {
+  const char* const p = buf.get() + parsed;
+  const std::size_t avail = limit - parsed;
+  std::size_t i;
+  if (avail >= 4 && std::memcmp(p, "GET ", 4) == 0) {
+    i = 4;
+    facts.method = HTTP_GET;
+  } else if (avail >= 5 && std::memcmp(p, "HEAD ", 5) == 0) {
+    i = 5;
+    facts.method = HTTP_HEAD;
+  } else {
+    return 0;
+  }
+  const std::size_t target = i;
+  if (i >= avail || p[i] != '/') return 0;
+  while (i < avail && target_chars[static_cast<unsigned char>(p[i])]) ++i;
+  const std::size_t target_len = i - target;
+  if (target_len > cfg.max_uri_bytes || avail - i < 11) return 0;
+  if (std::memcmp(p + i, " HTTP/1.", 8) != 0 || (p[i + 8] != '1' && p[i + 8] != '0') ||
+      p[i + 9] != '\r' || p[i + 10] != '\n')
+    return 0;
+  const std::size_t version_at = i + 6;  // "1.x", as llhttp reports it
+  facts.major = 1;
+  facts.minor = static_cast<std::uint8_t>(p[i + 8] - '0');
+  i += 11;
+  begin_message();  // from here, every return 0 undoes it
+  auto give_up = [&] {
+    in_message = false;
+    fields.clear();
+    return std::size_t{0};
+  };
+  for (;;) {
+    if (avail - i < 2) return give_up();
+    if (p[i] == '\r') {
+      if (p[i + 1] != '\n') return give_up();
+      i += 2;
+      break;
+    }
+    const std::size_t name = i;
+    while (i < avail && token_chars[static_cast<unsigned char>(p[i])]) ++i;
+    if (i == name || i >= avail || p[i] != ':') return give_up();
+    const std::string_view n(p + name, i - name);
+    // Framing and protocol switches stay with llhttp.
+    if (iequals(n, "content-length") || iequals(n, "transfer-encoding") || iequals(n, "upgrade"))
+      return give_up();
+    ++i;
+    while (i < avail && (p[i] == ' ' || p[i] == '\t')) ++i;
+    const std::size_t value = i;
+    while (i < avail && value_chars[static_cast<unsigned char>(p[i])]) ++i;
+    if (avail - i < 2 || p[i] != '\r' || p[i + 1] != '\n') return give_up();
+    if (fields.size() >= cfg.max_header_count) return give_up();
+    fields.push_back({{rel(p + name), n.size()}, {rel(p + value), i - value}, i > value});
+    i += 2;
+  }
+  method_span = {rel(p), target - 1};
+  url = {rel(p + target), target_len};
+  version = {rel(p + version_at), 3};
+  facts.chunked = false;
+  facts.has_content_length = false;
+  facts.content_length = 0;
+  return i;
 }
 
 int server_codec::impl::body(const char* at, std::size_t len) noexcept {
@@ -417,6 +536,7 @@ int server_codec::impl::body(const char* at, std::size_t len) noexcept {
 
 void server_codec::impl::materialize() noexcept {
   auto& r = req;
+  materialized_at = buf.get() + base;
   r.method_name_ = view(method_span);
   r.target_ = view(url);
   r.raw_path_ = view(raw_path);
@@ -511,6 +631,16 @@ codec_event server_codec::impl::next() {
       if (parsed >= limit)
         return fail(status::request_header_fields_too_large, "header section too large");
     }
+    if (!in_message) {
+      head_facts facts;
+      if (const std::size_t n = scan_simple_head(limit, facts)) {  // invariant 6
+        parsed += n;
+        if (headers_complete(facts) != 0) return fail(err_status, err_reason);
+        yielded = true;
+        ++completed;
+        return codec_event::request;
+      }
+    }
     const char* start = buf.get() + parsed;
     auto rc = llhttp_execute(&parser, start, limit - parsed);
     switch (rc) {
@@ -521,7 +651,11 @@ codec_event server_codec::impl::next() {
       case HPE_PAUSED:  // invariant 5: a complete message
         parsed = static_cast<std::size_t>(llhttp_get_error_pos(&parser) - buf.get());
         llhttp_resume(&parser);
-        materialize();
+        // Only the body is new since the head, unless the buffer moved (prepare()).
+        if (materialized_at == buf.get() + base)
+          req.body_ = view({body_off, body_len});
+        else
+          materialize();
         yielded = true;
         continue_pending = false;
         ++completed;
