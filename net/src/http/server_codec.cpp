@@ -631,7 +631,7 @@ codec_event server_codec::impl::next() {
       if (parsed >= limit)
         return fail(status::request_header_fields_too_large, "header section too large");
     }
-    if (!in_message) {
+    if (!in_message && cfg.simple_heads) {
       head_facts facts;
       if (const std::size_t n = scan_simple_head(limit, facts)) {  // invariant 6
         parsed += n;

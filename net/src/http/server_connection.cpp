@@ -399,7 +399,7 @@ server::connection::connection(tcp_stream stream, connection_guard guard) noexce
       request_deadline_(idle_deadline_) {
   (void)stream_.set_nodelay(true);  // responses leave at once, not after the peer's ACK
   // An idle connection's whole task (server.hpp, "Memory").
-  static_assert(sizeof(eddy::detail::future_cell<connection>) <= 288);
+  static_assert(sizeof(eddy::detail::future_cell<connection>) <= 296);
 }
 
 /// Between batches: wait for input (or the idle deadline, or shutdown) with no

@@ -25,7 +25,7 @@
 //             the socket closes, so the client reads the whole response instead of
 //             a reset. A peer that leaves between requests is just closed.
 // Memory: an idle keep-alive connection is a hand-written future in its task's
-// cell (socket, codec without a buffer, deadline timer: 288 bytes with the cell)
+// cell (socket, codec without a buffer, deadline timer: 296 bytes with the cell)
 // plus its reactor slot and registry entry; no coroutine frame and no buffer.
 // Bytes that arrive start a batch, a coroutine whose frame (under 1 KiB: output
 // buffer, the request in flight) and receive buffer come from per-thread pools
