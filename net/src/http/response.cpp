@@ -17,11 +17,33 @@ constexpr auto tchar_table = [] {
   return t;
 }();
 
+// What may not appear in a field value: CR, LF (response splitting) and NUL.
+constexpr auto value_stop_table = [] {
+  struct table {
+    bool stop[256] = {};
+  } t;
+  t.stop[static_cast<unsigned char>('\r')] = t.stop[static_cast<unsigned char>('\n')] = true;
+  t.stop[0] = true;
+  return t;
+}();
+
 bool is_tchar(char c) noexcept { return tchar_table.ok[static_cast<unsigned char>(c)]; }
 
+// The fields the serializer writes itself; by length first, so that most names
+// are not compared at all.
 bool is_reserved(std::string_view name) noexcept {
-  return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
-         iequals(name, "date") || iequals(name, "connection");
+  switch (name.size()) {
+    case 4:
+      return iequals(name, "date");
+    case 10:
+      return iequals(name, "connection");
+    case 14:
+      return iequals(name, "content-length");
+    case 17:
+      return iequals(name, "transfer-encoding");
+    default:
+      return false;
+  }
 }
 
 }  // namespace
@@ -52,9 +74,9 @@ bool response::add_header(std::string_view name, std::string_view value) {
     if (!is_tchar(c)) return false;
   }
   for (char c : value) {
-    if (c == '\r' || c == '\n' || c == '\0') return false;
+    if (value_stop_table.stop[static_cast<unsigned char>(c)]) return false;
   }
-  headers_.append(name).append(": ").append(value).append("\r\n");
+  headers_.append_field(name, value);
   return true;
 }
 

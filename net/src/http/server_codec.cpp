@@ -355,12 +355,13 @@ int server_codec::impl::headers_complete(const head_facts& h) noexcept {
   bool keep_alive = false;
   std::optional<std::string_view> expect;
   for (const auto& f : r.headers_) {
-    if (iequals(f.name, "host")) {
+    // By length first: most fields are none of these.
+    if (f.name.size() == 4 && iequals(f.name, "host")) {
       ++hosts;
-    } else if (iequals(f.name, "connection")) {
+    } else if (f.name.size() == 10 && iequals(f.name, "connection")) {
       close = close || has_token(f.value, "close");
       keep_alive = keep_alive || has_token(f.value, "keep-alive");
-    } else if (iequals(f.name, "expect")) {
+    } else if (f.name.size() == 6 && iequals(f.name, "expect")) {
       if (expect) return refuse(status::expectation_failed, "repeated Expect");
       expect = f.value;
     }
@@ -500,7 +501,9 @@ std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& 
     if (i == name || i >= avail || p[i] != ':') return give_up();
     const std::string_view n(p + name, i - name);
     // Framing and protocol switches stay with llhttp.
-    if (iequals(n, "content-length") || iequals(n, "transfer-encoding") || iequals(n, "upgrade"))
+    if ((n.size() == 14 && iequals(n, "content-length")) ||
+        (n.size() == 17 && iequals(n, "transfer-encoding")) ||
+        (n.size() == 7 && iequals(n, "upgrade")))
       return give_up();
     ++i;
     while (i < avail && (p[i] == ' ' || p[i] == '\t')) ++i;

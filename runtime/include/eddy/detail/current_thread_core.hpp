@@ -28,6 +28,7 @@
 #include <boost/intrusive/list.hpp>
 #include <boost/intrusive/slist.hpp>
 
+#include <eddy/detail/futex_lock.hpp>
 #include <eddy/detail/task_header.hpp>
 #include <eddy/driver.hpp>
 #include <eddy/waker.hpp>
@@ -89,7 +90,7 @@ class current_thread_core final : public scheduler {
   bool spin_before_park_ = false;  // invariants 1 and 5
   std::atomic<bool> main_woken_{false};
 
-  std::mutex mutex_;  // invariant 2
+  futex_lock mutex_;  // invariant 2; taken twice per park: a futex lock, not a pthread mutex
   queue_t inject_;
   queue_t spawned_;
   bool parked_ = false;

@@ -33,6 +33,25 @@ class header_text {
     return *this;
   }
 
+  /// Appends the line "name: value\r\n".
+  void append_field(std::string_view name, std::string_view value) {
+    const std::size_t n = name.size() + value.size() + 4;
+    if (!heap_.empty() || size_ + n > inline_capacity) {
+      append(name).append(": ").append(value).append("\r\n");
+      return;
+    }
+    char* p = inline_ + size_;
+    std::memcpy(p, name.data(), name.size());
+    p += name.size();
+    *p++ = ':';
+    *p++ = ' ';
+    if (!value.empty()) std::memcpy(p, value.data(), value.size());
+    p += value.size();
+    *p++ = '\r';
+    *p = '\n';
+    size_ += static_cast<std::uint32_t>(n);
+  }
+
   std::string_view view() const noexcept {
     return heap_.empty() ? std::string_view(inline_, size_) : std::string_view(heap_);
   }
