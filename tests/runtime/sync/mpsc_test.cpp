@@ -1,5 +1,7 @@
 #include <eddy/sync/mpsc.hpp>
 
+#include <eddy/runtime.hpp>
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -268,6 +270,40 @@ TEST(Mpsc, PingPongAcrossThreads) {
     co_await ping(std::move(atx), brx, 20000);
   }(std::move(atx), brx));
   other.join();  // the ping task dropped its sender: pong saw end of stream
+}
+
+// A receiving task's waker stays in the channel between messages (chan::rx_waker)
+// and is woken by reference. When the receiver passes to another task, that task
+// must be the one woken, and the first one's waker must not be (it has finished):
+// a thread sends 0..n-1 while spawned tasks receive `share` values each in turn,
+// each handing the receiver to the next through its join handle.
+TEST(Mpsc, ReceiverHandedFromTaskToTaskWakesTheNewOne) {
+  constexpr int n = 3000, share = 500;
+  for (bool multi : {false, true}) {
+    SCOPED_TRACE(multi ? "multi_thread" : "current_thread");
+    runtime rt = multi ? runtime::new_multi_thread().worker_threads(2).build()
+                       : runtime::new_current_thread().build();
+    auto [tx, rx] = mpsc::channel<int>(1);
+    std::thread producer([tx = std::move(tx)]() mutable {
+      for (int i = 0; i < n; ++i)
+        if (!block_on(tx.send(i))) return;
+    });
+    auto got = rt.block_on([](mpsc::receiver<int> rx) -> task<std::vector<int>> {
+      std::vector<int> seen;
+      for (int t = 0; t < n / share; ++t) {
+        auto h =
+            spawn([](mpsc::receiver<int> rx, std::vector<int>& seen) -> task<mpsc::receiver<int>> {
+              for (int i = 0; i < share; ++i) seen.push_back(*co_await rx.recv());
+              co_return rx;
+            }(std::move(rx), seen));
+        rx = co_await h;
+      }
+      co_return seen;
+    }(std::move(rx)));
+    producer.join();
+    ASSERT_EQ(got.size(), static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) ASSERT_EQ(got[i], i);
+  }
 }
 
 TEST(Mpsc, ManyProducerThreadsIntoOneTask) {

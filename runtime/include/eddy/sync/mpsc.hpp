@@ -8,8 +8,10 @@
 // State: one heap cell per channel (refcounted by the handles), guarded by a spin
 // lock: a ring of values, the receiver's waker slot and a FIFO of senders waiting
 // for room. Every operation is one lock/unlock pair plus, when the other side
-// waits, one wake after unlocking; nothing allocates per message (a bounded ring
-// is allocated once; an unbounded one doubles when full, outside the lock).
+// waits, one wake (a waiting receiver task's by reference under the lock, so its
+// waker is cloned once, not per message; any other after unlocking); nothing
+// allocates per message (a bounded ring is allocated once; an unbounded one
+// doubles when full, outside the lock).
 //
 // Capacity of a bounded channel (lock held):
 //   1. free = capacity - size - reserved, where `reserved` counts slots promised to
@@ -61,8 +63,11 @@ struct chan {
   sync::detail::ring<T> ring;
   const std::size_t bound;  // 0: unbounded
   std::size_t reserved = 0;
-  bool rx_closed = false;  // receiver closed or dropped: sends fail
-  bool tx_closed = false;  // every sender dropped
+  bool rx_closed = false;   // receiver closed or dropped: sends fail
+  bool tx_closed = false;   // every sender dropped
+  bool rx_waiting = false;  // a recv() is pending on rx_waker
+  // The receiver's last waker. It stays after a wake by reference, so a task that
+  // receives in a loop registers (clones) its waker once, not once per wait.
   waker rx_waker;
   sync::detail::waiter_list<send_waiter> send_waiters;
   std::atomic<std::size_t> senders{1};
@@ -83,10 +88,20 @@ struct chan {
     return std::move(w.w);
   }
 
-  /// Pushes and returns the receiver's waker (to wake after unlocking).
+  /// Pushes and wakes a waiting receiver (see wake_rx_locked).
   template <class V>
   [[nodiscard]] waker push_locked(V&& v) {
     ring.push(std::forward<V>(v));
+    return wake_rx_locked();
+  }
+
+  /// Ends the receiver's wait, if it waits: a task's waker is woken by reference
+  /// now and stays in its slot (waiter_list.hpp rule 3's exception); any other
+  /// waker is returned, to wake after unlocking.
+  [[nodiscard]] waker wake_rx_locked() noexcept {
+    if (!rx_waiting) return {};
+    rx_waiting = false;
+    if (sync::detail::wake_by_ref_locked(rx_waker)) return {};
     return std::move(rx_waker);
   }
 
@@ -100,7 +115,7 @@ struct chan {
       {
         lock_guard lk(lock);
         tx_closed = true;
-        w = std::move(rx_waker);
+        w = wake_rx_locked();
       }
       std::move(w).wake();
     }
@@ -121,6 +136,7 @@ struct chan {
     for (;;) {  // values die outside the lock, one at a time
       lock_guard lk(lock);
       if (!old) old = std::move(rx_waker);
+      rx_waiting = false;
       if (ring.empty()) break;
       [[maybe_unused]] T v = ring.pop();
       lk.unlock();
@@ -237,8 +253,9 @@ class [[nodiscard]] recv_future {
   recv_future& operator=(recv_future&&) = delete;
   ~recv_future() {
     if (!registered_) return;
-    waker old;
+    waker old;  // a dropped wait leaves no waker behind
     detail::lock_guard lk(ch_->lock);
+    ch_->rx_waiting = false;
     old = std::move(ch_->rx_waker);
   }
 
@@ -249,9 +266,9 @@ class [[nodiscard]] recv_future {
       std::optional<T> v(ch_->ring.pop());
       next = ch_->grant_locked();
       if (registered_) {
-        // Usually empty already (a push takes it); clearing it now spares the
-        // destructor a lock/unlock.
-        old = std::move(ch_->rx_waker);
+        // Usually false already (a push ended the wait); clearing it now spares
+        // the destructor a lock/unlock.
+        ch_->rx_waiting = false;
         registered_ = false;
       }
       lk.unlock();
@@ -260,6 +277,7 @@ class [[nodiscard]] recv_future {
     }
     if (ch_->tx_closed || ch_->rx_closed) return std::optional<T>();
     old = detail::update_waker(ch_->rx_waker, cx);
+    ch_->rx_waiting = true;
     registered_ = true;
     return pending;
   }

@@ -9,6 +9,10 @@
 //   3. Wakers are moved out of nodes under the lock and woken after it is
 //      released; a waker is never woken, cloned over or dropped while the lock is
 //      held by the code that runs it, because a task's wake or drop may re-enter.
+//      One exception (wake_by_ref_locked): a spawned task's waker may be woken by
+//      reference under the lock. That only marks the task scheduled and queues it
+//      on its scheduler, whose locks never wrap a sync primitive's, and the slot's
+//      reference keeps the task alive throughout.
 // Hooks are auto_unlink so a node can leave whichever list it is in (the
 // primitive's own, or a notifier's local batch, see wake_all) without knowing it.
 #pragma once
@@ -19,6 +23,7 @@
 #include <utility>
 
 #include <eddy/context.hpp>
+#include <eddy/detail/task_header.hpp>
 #include <eddy/sync/detail/spin_lock.hpp>
 #include <eddy/waker.hpp>
 
@@ -36,6 +41,15 @@ template <class W>
 using waiter_list = boost::intrusive::list<W, boost::intrusive::constant_time_size<false>>;
 
 using lock_guard = std::unique_lock<spin_lock>;
+
+/// Wakes `w` by reference now, under the lock, when it is a spawned task's waker
+/// (rule 3's exception), and returns true; otherwise returns false and the caller
+/// moves it out and wakes it after unlocking.
+[[nodiscard]] inline bool wake_by_ref_locked(const waker& w) noexcept {
+  if (w.vtable() != &eddy::detail::task_waker_vtable) return false;
+  w.wake_by_ref();
+  return true;
+}
 
 /// Stores the context's waker in `slot` unless it already wakes the same task.
 /// Returns the waker it replaced: the caller drops it after unlocking (rule 3).
