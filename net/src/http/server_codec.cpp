@@ -105,6 +105,7 @@ struct server_codec::impl {
     in_message = head_done = yielded = body_started = continue_pending = false;
     new_field = true;
     method_span = url = version = raw_path = query = {};
+    path_raw = false;
     fields.clear();
     body_off = body_len = 0;
     declared_body = 0;
@@ -173,6 +174,9 @@ struct server_codec::impl {
                              (parser.flags & F_CONTENT_LENGTH) != 0, parser.content_length});
   }
   std::size_t scan_simple_head(std::size_t limit, head_facts& facts) noexcept;
+  std::string_view decoded_path() const noexcept {
+    return path_raw ? view(raw_path) : std::string_view(path_buf);
+  }
   int body(const char* at, std::size_t len) noexcept;
   void materialize() noexcept;
   void release() noexcept;
@@ -219,6 +223,7 @@ struct server_codec::impl {
 
   http::request req;
   std::string path_buf;                   // the decoded path; capacity reused
+  bool path_raw = false;                  // no escape: the path is raw_path itself
   const char* materialized_at = nullptr;  // buf + base when req's views were made
 };
 
@@ -311,6 +316,7 @@ void server_codec::impl::begin_message() noexcept {
   head_done = false;
   new_field = true;
   method_span = url = version = raw_path = query = {};
+  path_raw = false;
   fields.clear();
   body_started = false;
   body_off = body_len = 0;
@@ -404,6 +410,7 @@ int server_codec::impl::headers_complete(const head_facts& h) noexcept {
   raw_path = sub(parts.raw_path);
   query = sub(parts.query);
   path_buf.clear();
+  path_raw = false;
   switch (parts.form) {
     case detail::target_form::asterisk:
       path_buf = "*";
@@ -414,6 +421,8 @@ int server_codec::impl::headers_complete(const head_facts& h) noexcept {
     case detail::target_form::absolute:
       if (parts.raw_path.empty()) {
         path_buf = "/";
+      } else if (parts.raw_path.find('%') == std::string_view::npos) {
+        path_raw = true;  // nothing to decode: no copy
       } else if (!detail::percent_decode(parts.raw_path, path_buf)) {
         return refuse(status::bad_request, "bad percent-encoding in path");
       }
@@ -421,7 +430,7 @@ int server_codec::impl::headers_complete(const head_facts& h) noexcept {
   }
   r.raw_path_ = view(raw_path);  // materialize() ran before these were known
   r.query_ = view(query);
-  r.path_ = path_buf;
+  r.path_ = decoded_path();
   return 0;
 }
 
@@ -544,7 +553,7 @@ void server_codec::impl::materialize() noexcept {
   r.target_ = view(url);
   r.raw_path_ = view(raw_path);
   r.query_ = view(query);
-  r.path_ = path_buf;
+  r.path_ = decoded_path();
   r.headers_.clear();
   for (const auto& f : fields) r.headers_.push_back({view(f.name), trim_ows(view(f.value))});
   r.body_ = view({body_off, body_len});

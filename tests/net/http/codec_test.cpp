@@ -54,6 +54,37 @@ TEST(ServerCodec, DecodesThePathButNotTheQuery) {
   EXPECT_FALSE(query_param(r.requests[0].query, "z"));
 }
 
+// An escape-free path is the raw path itself (a view into the buffer, no copy);
+// an escaped one is decoded. Both stay right when a large body makes the buffer
+// grow and move after the head was parsed (the request is materialised again).
+TEST(ServerCodec, PathIsAViewUnlessEscapedAndSurvivesABufferMove) {
+  for (std::string_view target : {"/plain/path", "/a%20b"}) {
+    SCOPED_TRACE(target);
+    const bool escaped = target.find('%') != std::string_view::npos;
+    const std::string body(200 * 1024, 'x');
+    const std::string head =
+        "POST " + std::string(target) +
+        " HTTP/1.1\r\nHost: h\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+    server_codec codec;
+    codec.feed(head + body.substr(0, 10));
+    ASSERT_EQ(codec.next(), codec_event::need_input);  // head parsed, body pending
+    const char* const first = codec.request().raw_path().data();
+    const std::string_view rest = std::string_view(body).substr(10);
+    for (std::size_t i = 0; i + 4096 < rest.size(); i += 4096) {
+      codec.feed(rest.substr(i, 4096));
+      ASSERT_EQ(codec.next(), codec_event::need_input);
+    }
+    codec.feed(rest.substr(rest.size() / 4096 * 4096));
+    ASSERT_EQ(codec.next(), codec_event::request);
+    EXPECT_NE(codec.request().raw_path().data(), first);  // the buffer did move
+    const auto& req = codec.request();
+    EXPECT_EQ(req.path(), escaped ? std::string_view("/a b") : target);
+    EXPECT_EQ(req.raw_path(), target);
+    EXPECT_EQ(req.body().size(), body.size());
+    EXPECT_EQ(req.path().data() == req.raw_path().data(), !escaped);
+  }
+}
+
 TEST(ServerCodec, AcceptsAbsoluteFormTargets) {
   auto r =
       run("GET http://example.com/p/q?s=1 HTTP/1.1\r\nHost: example.com\r\n\r\n"

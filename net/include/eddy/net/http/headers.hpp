@@ -2,6 +2,7 @@
 // lookup uses (field names are case-insensitive, RFC 9110 section 5.1).
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -14,8 +15,17 @@ struct header_field {
   std::string_view value;  // without leading or trailing whitespace
 };
 
-/// ASCII case-insensitive equality.
-bool iequals(std::string_view a, std::string_view b) noexcept;
+/// ASCII case-insensitive equality. Inline: the codec and the serializer compare
+/// field names with it on every request.
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const unsigned x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    // 'A'..'Z' + 32 = 'a'..'z'; every other byte stays as it is.
+    if (x + ((x - 'A' < 26u) << 5) != y + ((y - 'A' < 26u) << 5)) return false;
+  }
+  return true;
+}
 
 /// True if the comma-separated `list` (e.g. a Connection value) contains `token`,
 /// compared case-insensitively: has_token("Keep-Alive, Upgrade", "upgrade").
