@@ -100,8 +100,10 @@ bool reactor_impl::dispatch(std::uint64_t token, std::uint8_t ready) {
 }
 
 bool reactor_impl::park_without_descriptors(std::optional<std::chrono::nanoseconds> timeout) {
-  if (timeout && timeout->count() <= 0) return false;  // a poll: epoll_wait(0) is cheap enough
   if (registrations_.load(std::memory_order_relaxed) != 0) return false;
+  // A poll with nothing registered (invariant 4): epoll_wait(0) only if the
+  // eventfd may hold an unpark's write, to drain it.
+  if (timeout && timeout->count() <= 0) return notified_.load(std::memory_order_acquire) == 0;
   futex_parked_.store(1, std::memory_order_seq_cst);
   if (registrations_.load(std::memory_order_seq_cst) != 0) {  // opened meanwhile
     futex_parked_.store(0, std::memory_order_relaxed);

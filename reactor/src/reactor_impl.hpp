@@ -9,6 +9,11 @@
 //   3. notified_ is true from the first unpark() until the driving thread has seen
 //      the wake-up event; unpark() writes the eventfd only on the false -> true
 //      edge, so a storm of cross-thread wakes costs one syscall per turn.
+//   4. With no registration live, a blocking turn sleeps on the futex word
+//      notified_ rather than in epoll_wait (futex_parked_ tells unpark() which of
+//      the two to wake), and a zero-timeout turn (the executor's periodic poll)
+//      makes no syscall at all unless an unpark is pending: only the notify
+//      eventfd could be ready, and it is written only while notified_ is set.
 #pragma once
 
 #include <atomic>

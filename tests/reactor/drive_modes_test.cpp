@@ -5,7 +5,16 @@
 #include <atomic>
 #include <eddy/reactor/reactor.hpp>
 
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -289,6 +298,67 @@ TEST(Park, TimeoutIsRoundedUpNotDown) {
   const auto start = std::chrono::steady_clock::now();
   r.park(300us);  // must not become a zero-timeout spin
   EXPECT_GE(std::chrono::steady_clock::now() - start, 300us);
+}
+
+// Runs `body` on a fresh reactor in a child process in which epoll_wait and
+// epoll_pwait fail with EPERM (a seccomp filter installed after the reactor is
+// made). The child's exit status: 0 when body returned true, 1 when it returned
+// false or threw (the reactor throws when epoll_wait fails), 2 when the filter
+// could not be installed.
+int exit_status_without_epoll_wait(bool (*body)(reactor&)) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    int code = 1;
+    try {
+      reactor r;
+      sock_filter filter[] = {
+          BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+          BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_epoll_wait, 2, 0),
+          BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_epoll_pwait, 1, 0),
+          BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+          BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+      };
+      sock_fprog prog{static_cast<unsigned short>(std::size(filter)), filter};
+      if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+          ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+        ::_exit(2);
+      code = body(r) ? 0 : 1;
+    } catch (...) {
+      code = 1;
+    }
+    ::_exit(code);
+  }
+  int status = 0;
+  if (pid < 0 || ::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+// reactor_impl.hpp invariant 4: with nothing registered, a zero-timeout turn (the
+// executor's periodic poll, every few dozen tasks) makes no syscall, unless an
+// unpark is pending, whose eventfd write it drains with epoll_wait(0).
+TEST(Park, APollWithNothingRegisteredMakesNoSyscall) {
+  const int polls = exit_status_without_epoll_wait([](reactor& r) {
+    for (int i = 0; i < 1000; ++i) r.turn(0ns);
+    return true;
+  });
+  if (polls == 2) GTEST_SKIP() << "seccomp filters are not available here";
+  EXPECT_EQ(polls, 0);
+  // The filter does bite where epoll must be asked: a pending unpark, or a live
+  // registration.
+  EXPECT_EQ(exit_status_without_epoll_wait([](reactor& r) {
+              r.unpark();
+              r.turn(0ns);
+              return true;
+            }),
+            1);
+  EXPECT_EQ(exit_status_without_epoll_wait([](reactor& r) {
+              socket_pair p;
+              auto reg = io_registration::open(r, p.a);
+              if (!reg) ::_exit(3);  // not the outcome under test
+              r.turn(0ns);
+              return true;
+            }),
+            1);
 }
 
 TEST(Park, IsTheIoService) {

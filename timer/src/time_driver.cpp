@@ -128,6 +128,14 @@ void time_driver::park(std::optional<nanoseconds> timeout) {
 }
 
 void time_driver::park_real(std::optional<nanoseconds> timeout) {
+  if (timeout && *timeout <= nanoseconds::zero()) {
+    // A poll (the executor's periodic one): it never blocks, so there is no wait
+    // to bound by the next deadline and no parked_until_ to publish.
+    inner_->park(nanoseconds::zero());
+    unparked_.store(false, std::memory_order_relaxed);
+    fire(clock_.now());
+    return;
+  }
   std::optional<nanoseconds> wait = timeout;
   {
     std::lock_guard lock(mutex_);

@@ -184,53 +184,77 @@ class [[nodiscard]] send_future {
 
   polled<result<void>> poll(context& cx) {
     assert(state_ != state::done && "send future polled after completion");
+    // The common case inline: room, nobody queued, the receiver there.
+    if (state_ == state::idle) [[likely]] {
+      waker rx;
+      bool sent;
+      {
+        std::lock_guard<sync::detail::spin_lock> g(ch_->lock);
+        sent = !ch_->rx_closed && ch_->send_waiters.empty() && ch_->free_locked() > 0;
+        if (sent) rx = ch_->push_locked(std::move(*value_));
+      }
+      if (sent) [[likely]] {
+        state_ = state::done;
+        std::move(rx).wake();
+        return result<void>{};
+      }
+    }
+    return poll_slow(cx);
+  }
+
+ private:
+  // Everything but the inline case of poll().
+  [[gnu::noinline]] polled<result<void>> poll_slow(context& cx) {
     waker old, rx;
-    detail::lock_guard lk(ch_->lock);
-    if (ch_->rx_closed) {
+    auto& ch = *ch_;
+    detail::lock_guard lk(ch.lock);
+    if (ch.rx_closed) {
       if (state_ == state::queued) {
-        if (node_.is_linked())
-          node_.unlink();
-        else if (node_.granted)
-          --ch_->reserved;
-        old = std::move(node_.w);
+        if (node_->is_linked())
+          node_->unlink();
+        else if (node_->granted)
+          --ch.reserved;
+        old = std::move(node_->w);
       }
       state_ = state::done;
+      lk.unlock();
       return errc::closed;
     }
     if (state_ == state::idle) {
-      if (!ch_->send_waiters.empty() || ch_->free_locked() == 0) {
-        node_.w = cx.waker();
-        ch_->send_waiters.push_back(node_);
+      if (!ch.send_waiters.empty() || ch.free_locked() == 0) {
+        node_.emplace();
+        node_->w = cx.waker();
+        ch.send_waiters.push_back(*node_);
         state_ = state::queued;
         return pending;
       }
-    } else if (!node_.granted) {
-      old = detail::update_waker(node_.w, cx);
+    } else if (!node_->granted) {
+      old = detail::update_waker(node_->w, cx);
+      lk.unlock();
       return pending;
     } else {
-      node_.granted = false;
-      --ch_->reserved;
+      node_->granted = false;
+      --ch.reserved;
     }
-    rx = ch_->push_locked(std::move(*value_));
+    rx = ch.push_locked(std::move(*value_));
     state_ = state::done;
     lk.unlock();
     std::move(rx).wake();
     return result<void>{};
   }
 
- private:
   // Unlinks a waiting send, or passes on the slot it was granted (invariant 2).
   [[gnu::noinline]] void leave_queue() noexcept {
     waker old, next;
     {
       detail::lock_guard lk(ch_->lock);
-      if (node_.is_linked()) {
-        node_.unlink();
-      } else if (node_.granted) {
+      if (node_->is_linked()) {
+        node_->unlink();
+      } else if (node_->granted) {
         --ch_->reserved;
         next = ch_->grant_locked();  // invariant 2: pass the slot on
       }
-      old = std::move(node_.w);
+      old = std::move(node_->w);
     }
     std::move(next).wake();
   }
@@ -238,7 +262,9 @@ class [[nodiscard]] send_future {
   enum class state : std::uint8_t { idle, queued, done };
   detail::chan<T>* ch_;
   std::optional<T> value_;
-  typename detail::chan<T>::send_waiter node_;
+  // Made only when the send has to wait: a send that finds room never builds (or
+  // destroys) a list node.
+  std::optional<typename detail::chan<T>::send_waiter> node_;
   state state_ = state::idle;
 };
 
