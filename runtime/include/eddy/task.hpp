@@ -209,8 +209,9 @@ class promise final : public promise_base {
   template <class U = T>
   requires std::is_convertible_v<U&&, T>
   void return_value(U&& v) { value_.emplace(std::forward<U>(v)); }
-  /// Precondition: the caller has rethrown the poll_scope's error, if any.
-  T take_result() { return std::move(*value_); }
+  /// Precondition: the caller has rethrown the poll_scope's error, if any. A
+  /// reference, so that poll() moves the value once, straight into its polled<T>.
+  T&& take_result() noexcept { return std::move(*value_); }
 
  private:
   std::optional<T> value_;
