@@ -470,6 +470,18 @@ constexpr auto value_chars =
 std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& facts) noexcept {
   const char* const p = buf.get() + parsed;
   const std::size_t avail = limit - parsed;
+  // A NUL (in no table) just past the bytes, in the buffer's free space, stops
+  // every run without a bounds check per byte; without room for it, runs check.
+  const bool sentinel = limit == end && end < cap;
+  if (sentinel) buf[end] = '\0';
+  auto run = [&](const std::array<bool, 256>& table, std::size_t j) {
+    if (sentinel) {
+      while (table[static_cast<unsigned char>(p[j])]) ++j;
+    } else {
+      while (j < avail && table[static_cast<unsigned char>(p[j])]) ++j;
+    }
+    return j;
+  };
   std::size_t i;
   if (avail >= 4 && std::memcmp(p, "GET ", 4) == 0) {
     i = 4;
@@ -482,7 +494,7 @@ std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& 
   }
   const std::size_t target = i;
   if (i >= avail || p[i] != '/') return 0;
-  while (i < avail && target_chars[static_cast<unsigned char>(p[i])]) ++i;
+  i = run(target_chars, i);
   const std::size_t target_len = i - target;
   if (target_len > cfg.max_uri_bytes || avail - i < 11) return 0;
   if (std::memcmp(p + i, " HTTP/1.", 8) != 0 || (p[i + 8] != '1' && p[i + 8] != '0') ||
@@ -506,7 +518,7 @@ std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& 
       break;
     }
     const std::size_t name = i;
-    while (i < avail && token_chars[static_cast<unsigned char>(p[i])]) ++i;
+    i = run(token_chars, i);
     if (i == name || i >= avail || p[i] != ':') return give_up();
     const std::string_view n(p + name, i - name);
     // Framing and protocol switches stay with llhttp.
@@ -517,7 +529,7 @@ std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& 
     ++i;
     while (i < avail && (p[i] == ' ' || p[i] == '\t')) ++i;
     const std::size_t value = i;
-    while (i < avail && value_chars[static_cast<unsigned char>(p[i])]) ++i;
+    i = run(value_chars, i);
     if (avail - i < 2 || p[i] != '\r' || p[i + 1] != '\n') return give_up();
     if (fields.size() >= cfg.max_header_count) return give_up();
     fields.push_back({{rel(p + name), n.size()}, {rel(p + value), i - value}, i > value});

@@ -6,6 +6,7 @@
 // the same end, for heads on both sides of every line the fast path draws.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -122,6 +123,36 @@ TEST(CodecSimpleHead, LimitsAreTheSameOnBothPaths) {
   const auto over = run("GET /123456789 HTTP/1.1\r\nHost: a\r\n\r\n", false, tight);
   EXPECT_TRUE(over.error);
   EXPECT_EQ(over.error_status, status::uri_too_long);
+}
+
+// The fast path ends its runs of name, value and target bytes on a NUL it writes
+// just past the received bytes when the buffer has room for one, and checks the
+// bounds when the bytes fill the buffer to its last byte. Both ways give what
+// llhttp gives: here a head whose first read stops inside a long value, with the
+// buffer full (room 0) or one byte short of it (room 1), then the rest arrives.
+TEST(CodecSimpleHead, HeadsThatFillTheBufferOrLeaveRoomParseAsLlhttp) {
+  for (std::size_t room : {0u, 1u}) {
+    SCOPED_TRACE(room);
+    std::vector<test::parsed> got[2];
+    for (bool simple : {true, false}) {
+      codec_settings s;
+      s.simple_heads = simple;
+      s.max_header_bytes = 1 << 20;  // the buffer, not this limit, is what ends the bytes
+      server_codec codec(s);
+      const auto space = codec.prepare();
+      const std::string start = "GET /plain/text HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nX-Pad: ";
+      const std::string head = start + std::string(space.size(), 'v') + "\r\n\r\n";
+      const std::size_t first = space.size() - room;
+      std::copy_n(head.data(), first, space.data());
+      codec.commit(first);
+      ASSERT_EQ(codec.next(), codec_event::need_input);
+      codec.feed(std::string_view(head).substr(first));
+      ASSERT_EQ(codec.next(), codec_event::request);
+      got[simple ? 0 : 1].push_back(test::copy(codec.request()));
+    }
+    EXPECT_EQ(got[0], got[1]);
+    EXPECT_EQ(got[0][0].path, "/plain/text");
+  }
 }
 
 }  // namespace
