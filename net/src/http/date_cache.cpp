@@ -44,7 +44,17 @@ void format_http_date(std::int64_t seconds, char (&out)[29]) noexcept {
 }
 
 std::string_view date_cache::get(std::chrono::system_clock::time_point now) noexcept {
-  auto second = std::chrono::floor<std::chrono::seconds>(now.time_since_epoch()).count();
+  return at_second(std::chrono::floor<std::chrono::seconds>(now.time_since_epoch()).count());
+}
+
+std::string_view date_cache::now() noexcept {
+  ::timespec ts{};
+  if (::clock_gettime(CLOCK_REALTIME_COARSE, &ts) != 0)
+    return get(std::chrono::system_clock::now());
+  return at_second(ts.tv_sec);
+}
+
+std::string_view date_cache::at_second(std::int64_t second) noexcept {
   if (second != second_) {
     second_ = second;
     format_http_date(second, text_);

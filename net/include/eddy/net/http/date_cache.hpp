@@ -15,12 +15,14 @@ class date_cache {
   /// "Sun, 06 Nov 1994 08:49:37 GMT" for `now`; reformats only when the second
   /// changed since the last call. The view is valid until the next get().
   std::string_view get(std::chrono::system_clock::time_point now) noexcept;
-  /// get(std::chrono::system_clock::now()).
-  std::string_view now() noexcept { return get(std::chrono::system_clock::now()); }
+  /// The Date for now, read from the coarse real-time clock (a load, not a clock
+  /// read; it lags by at most a scheduler tick, and the header shows seconds).
+  std::string_view now() noexcept;
   /// How many times the value was formatted (for tests).
   std::uint64_t formats() const noexcept { return formats_; }
 
  private:
+  std::string_view at_second(std::int64_t second) noexcept;
   std::int64_t second_ = INT64_MIN;
   std::uint64_t formats_ = 0;
   char text_[29] = {};
