@@ -99,8 +99,7 @@ struct server_codec::impl {
   // the vectors keep their capacity.
   void reset(const codec_settings& s, std::size_t done) noexcept {
     cfg = s;
-    llhttp_init(&parser, HTTP_REQUEST, &callbacks());
-    parser.data = this;
+    parser_fresh = false;  // llhttp_init() on first use: simple heads never need it
     base = parsed = end = 0;
     in_message = head_done = yielded = body_started = continue_pending = false;
     new_field = true;
@@ -189,6 +188,10 @@ struct server_codec::impl {
 
   codec_settings cfg;
   llhttp_t parser{};
+  // False after reset(): the parser still holds another connection's state, and
+  // next() re-initialises it before its first llhttp_execute(). reset() runs only
+  // between messages, where a fresh parser and a used one are the same.
+  bool parser_fresh = true;
 
   std::unique_ptr<char[]> buf;
   std::size_t cap = 0;
@@ -664,6 +667,11 @@ codec_event server_codec::impl::next() {
         ++completed;
         return codec_event::request;
       }
+    }
+    if (!parser_fresh) [[unlikely]] {
+      llhttp_init(&parser, HTTP_REQUEST, &callbacks());
+      parser.data = this;
+      parser_fresh = true;
     }
     const char* start = buf.get() + parsed;
     auto rc = llhttp_execute(&parser, start, limit - parsed);

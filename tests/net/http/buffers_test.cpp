@@ -111,6 +111,13 @@ TEST(CodecRelease, ParkedStateIsCleanForTheNextCodec) {
   EXPECT_EQ(b.request().headers().size(), 1u);
   EXPECT_EQ(b.requests_completed(), 1u);
   EXPECT_EQ(a.requests_completed(), 1u);
+  // That GET took the simple-head path; the parser, untouched since b took the
+  // parked state (it is initialised on first use), parses b's next request.
+  b.feed("POST /c HTTP/1.1\r\nHost: y\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n");
+  ASSERT_EQ(b.next(), codec_event::request);
+  EXPECT_EQ(b.request().path(), "/c");
+  EXPECT_EQ(b.request().body(), "hi");
+  EXPECT_EQ(b.requests_completed(), 2u);
 }
 
 }  // namespace
