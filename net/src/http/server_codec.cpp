@@ -165,6 +165,11 @@ struct server_codec::impl {
     bool chunked;
     bool has_content_length;
     std::uint64_t content_length;
+    // From scan_simple_head() only: an origin-form target without '#', split
+    // where its first '?' is (npos: no query), and whether the path has a '%'.
+    bool scanned_target = false;
+    bool path_escaped = false;
+    std::size_t query_at = std::string_view::npos;
   };
   int headers_complete(const head_facts& h) noexcept;
   int llhttp_headers_complete() noexcept {
@@ -402,9 +407,14 @@ int server_codec::impl::headers_complete(const head_facts& h) noexcept {
 
   detail::target_parts parts;
   auto target = view(url);
-  if (!detail::split_target(target, r.method_ == http::method::connect,
-                            r.method_ == http::method::options, parts))
+  if (h.scanned_target) {  // split_target()'s origin-form result, found by the scan
+    parts.form = detail::target_form::origin;
+    parts.raw_path = target.substr(0, h.query_at);
+    if (h.query_at != std::string_view::npos) parts.query = target.substr(h.query_at + 1);
+  } else if (!detail::split_target(target, r.method_ == http::method::connect,
+                                   r.method_ == http::method::options, parts)) {
     return refuse(status::bad_request, "bad request-target");
+  }
   auto sub = [&](std::string_view part) {
     return part.empty() ? span_ref{}
                         : span_ref{url.off + static_cast<std::size_t>(part.data() - target.data()),
@@ -424,7 +434,8 @@ int server_codec::impl::headers_complete(const head_facts& h) noexcept {
     case detail::target_form::absolute:
       if (parts.raw_path.empty()) {
         path_buf = "/";
-      } else if (parts.raw_path.find('%') == std::string_view::npos) {
+      } else if (h.scanned_target ? !h.path_escaped
+                                  : parts.raw_path.find('%') == std::string_view::npos) {
         path_raw = true;  // nothing to decode: no copy
       } else if (!detail::percent_decode(parts.raw_path, path_buf)) {
         return refuse(status::bad_request, "bad percent-encoding in path");
@@ -454,8 +465,9 @@ constexpr auto token_chars = char_table([](unsigned char c) {
 });
 // An origin-form target of unreserved, sub-delims, ':', '@', '/', '?' and '%'
 // (RFC 3986): nothing any parser reads differently.
-constexpr auto target_chars = char_table([](unsigned char c) {
-  return is_alnum(c) || std::string_view("-._~!$&'()*+,;=:@/?%").find(static_cast<char>(c)) !=
+// The scan runs over these and handles '?' and '%' (also target bytes) itself.
+constexpr auto plain_target_chars = char_table([](unsigned char c) {
+  return is_alnum(c) || std::string_view("-._~!$&'()*+,;=:@/").find(static_cast<char>(c)) !=
                             std::string_view::npos;
 });
 // A field value of visible ASCII, SP and HTAB (no obs-text, no control).
@@ -497,7 +509,22 @@ std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& 
   }
   const std::size_t target = i;
   if (i >= avail || p[i] != '/') return 0;
-  i = run(target_chars, i);
+  // Plain target bytes in runs; a '?' or '%' is noted and passed (invariant 6:
+  // the same split as split_target(), since the set has no '#').
+  facts.query_at = std::string_view::npos;
+  facts.path_escaped = false;
+  for (;;) {
+    i = run(plain_target_chars, i);
+    if (i >= avail) break;
+    if (p[i] == '?') {
+      if (facts.query_at == std::string_view::npos) facts.query_at = i - target;
+    } else if (p[i] == '%') {
+      if (facts.query_at == std::string_view::npos) facts.path_escaped = true;
+    } else {
+      break;
+    }
+    ++i;
+  }
   const std::size_t target_len = i - target;
   if (target_len > cfg.max_uri_bytes || avail - i < 11) return 0;
   if (std::memcmp(p + i, " HTTP/1.", 8) != 0 || (p[i + 8] != '1' && p[i + 8] != '0') ||
@@ -544,6 +571,7 @@ std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& 
   facts.chunked = false;
   facts.has_content_length = false;
   facts.content_length = 0;
+  facts.scanned_target = true;
   return i;
 }
 

@@ -48,6 +48,9 @@ TEST(CodecSimpleHead, AcceptedHeadsParseAsLlhttpParsesThem) {
       "HEAD /x HTTP/1.1\r\nHost: a\r\n\r\n",
       "GET /a%20b/%C3%A9?q=1&r=%20 HTTP/1.1\r\nHost: a\r\n\r\n",
       "GET /p?x=1:2@3/4;5,6!$&'()*+=~-._ HTTP/1.1\r\nHost: a\r\n\r\n",
+      "GET /a?b?c%20 HTTP/1.1\r\nHost: a\r\n\r\n",  // a '%' and a second '?' in the query
+      "GET /a%41?%42 HTTP/1.1\r\nHost: a\r\n\r\n",
+      "GET /? HTTP/1.1\r\nHost: a\r\n\r\n",
       "GET / HTTP/1.0\r\n\r\n",
       "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
       "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
@@ -105,6 +108,8 @@ TEST(CodecSimpleHead, EdgeHeadsGiveWhatLlhttpGives) {
       "get / HTTP/1.1\r\nHost: a\r\n\r\n",
       "GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n",  // absolute-form: llhttp's
       "GET * HTTP/1.1\r\nHost: a\r\n\r\n",
+      "GET /bad%zz HTTP/1.1\r\nHost: a\r\n\r\n",  // 400 either way
+      "GET /%00 HTTP/1.1\r\nHost: a\r\n\r\n",
   };
   for (const char* h : heads) expect_same(h);
 }
