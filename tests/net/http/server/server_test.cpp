@@ -4,6 +4,7 @@
 // from the outside by curl_test.py and raw_socket_test.py.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -15,7 +16,11 @@
 #include <tuple>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <eddy/executor.hpp>
@@ -124,6 +129,49 @@ task<std::string> exchange(std::uint16_t port, std::string req, std::string_view
     got.append(reinterpret_cast<const char*>(buf.data()), *n);
   }
   co_return got;
+}
+
+/// The server's end of a loopback connection whose client end is bound to
+/// `client_port`: a socket of this process whose peer is that port, or -1.
+int server_side_fd(std::uint16_t client_port) {
+  for (int fd = 0; fd < 1024; ++fd) {
+    sockaddr_in peer{};
+    socklen_t len = sizeof peer;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;
+    if (peer.sin_family == AF_INET && ntohs(peer.sin_port) == client_port) return fd;
+  }
+  return -1;
+}
+
+// Responses go out as soon as they are written (the connection sets TCP_NODELAY:
+// a pipelined batch is one send, so Nagle would only delay the next response).
+TEST(Server, AcceptedConnectionsSetNoDelay) {
+  router r;
+  r.get("/x", text("hi"));
+  server srv(std::move(r));
+  int nodelay = -1;
+  eddy::block_on([&]() -> task<void> {
+    auto l = tcp_listener::bind(address::loopback_v4(0));
+    if (!l) co_return;
+    const auto port = l->local_address()->port();
+    auto client = [&]() -> task<void> {
+      auto s = co_await tcp_stream::connect(address::loopback_v4(port));
+      if (s) {
+        const std::string req = "GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
+        std::array<std::byte, 512> buf;
+        // Answered: the server has accepted and set up its end.
+        if (co_await s->write_all(std::as_bytes(std::span(req))) && co_await s->read(buf)) {
+          const int fd = server_side_fd(s->local_address()->port());
+          int v = 0;
+          socklen_t len = sizeof v;
+          if (fd >= 0 && ::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) == 0) nodelay = v;
+        }
+      }
+      srv.shutdown();
+    };
+    co_await eddy::join(srv.serve(*l), client());
+  }());
+  EXPECT_GT(nodelay, 0);  // -1: the server's socket was not found
 }
 
 TEST(Server, AnswersCountsAndShutsDown) {
