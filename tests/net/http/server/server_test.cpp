@@ -131,6 +131,20 @@ task<std::string> exchange(std::uint16_t port, std::string req, std::string_view
   co_return got;
 }
 
+/// Serves `srv` on a loopback port (current-thread runtime) while `client(port)`
+/// runs; the client ends the serving with srv.shutdown().
+template <class Client>
+void serve_while(server& srv, Client client) {
+  eddy::block_on([&]() -> task<void> {
+    auto l = tcp_listener::bind(address::loopback_v4(0));
+    if (!l) {
+      ADD_FAILURE() << "bind failed";
+      co_return;
+    }
+    co_await eddy::join(srv.serve(*l), client(l->local_address()->port()));
+  }());
+}
+
 /// The server's end of a loopback connection whose client end is bound to
 /// `client_port`: a socket of this process whose peer is that port, or -1.
 int server_side_fd(std::uint16_t client_port) {
@@ -150,27 +164,19 @@ TEST(Server, AcceptedConnectionsSetNoDelay) {
   r.get("/x", text("hi"));
   server srv(std::move(r));
   int nodelay = -1;
-  eddy::block_on([&]() -> task<void> {
-    auto l = tcp_listener::bind(address::loopback_v4(0));
-    if (!l) co_return;
-    const auto port = l->local_address()->port();
-    auto client = [&]() -> task<void> {
-      auto s = co_await tcp_stream::connect(address::loopback_v4(port));
-      if (s) {
-        const std::string req = "GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
-        std::array<std::byte, 512> buf;
-        // Answered: the server has accepted and set up its end.
-        if (co_await s->write_all(std::as_bytes(std::span(req))) && co_await s->read(buf)) {
-          const int fd = server_side_fd(s->local_address()->port());
-          int v = 0;
-          socklen_t len = sizeof v;
-          if (fd >= 0 && ::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) == 0) nodelay = v;
-        }
-      }
-      srv.shutdown();
-    };
-    co_await eddy::join(srv.serve(*l), client());
-  }());
+  serve_while(srv, [&](std::uint16_t port) -> task<void> {
+    auto s = co_await tcp_stream::connect(address::loopback_v4(port));
+    const std::string req = "GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
+    std::array<std::byte, 512> buf;
+    // Answered: the server has accepted and set up its end.
+    if (s && co_await s->write_all(std::as_bytes(std::span(req))) && co_await s->read(buf)) {
+      const int fd = server_side_fd(s->local_address()->port());
+      int v = 0;
+      socklen_t len = sizeof v;
+      if (fd >= 0 && ::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) == 0) nodelay = v;
+    }
+    srv.shutdown();
+  });
   EXPECT_GT(nodelay, 0);  // -1: the server's socket was not found
 }
 
@@ -183,18 +189,12 @@ TEST(Server, AnswersCountsAndShutsDown) {
   });
   server srv(std::move(r));
   std::string ok, thrown, bad;
-  eddy::block_on([&]() -> task<void> {
-    auto l = tcp_listener::bind(address::loopback_v4(0));
-    if (!l) co_return;
-    const auto port = l->local_address()->port();
-    auto client = [&]() -> task<void> {
-      ok = co_await exchange(port, "GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", "hi");
-      thrown = co_await exchange(port, "GET /throw HTTP/1.1\r\nHost: a\r\n\r\n", "Error\n");
-      bad = co_await exchange(port, "GET /x HTTP/1.1\r\n\r\n", "\r\n\r\n");
-      srv.shutdown();
-    };
-    co_await eddy::join(srv.serve(*l), client());
-  }());
+  serve_while(srv, [&](std::uint16_t port) -> task<void> {
+    ok = co_await exchange(port, "GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", "hi");
+    thrown = co_await exchange(port, "GET /throw HTTP/1.1\r\nHost: a\r\n\r\n", "Error\n");
+    bad = co_await exchange(port, "GET /x HTTP/1.1\r\n\r\n", "\r\n\r\n");
+    srv.shutdown();
+  });
   EXPECT_NE(ok.find("HTTP/1.1 200 OK\r\n"), std::string::npos) << ok;
   EXPECT_NE(thrown.find("HTTP/1.1 500 "), std::string::npos) << thrown;
   EXPECT_NE(bad.find("HTTP/1.1 400 "), std::string::npos) << bad;
@@ -217,28 +217,21 @@ TEST(Server, ShutdownCancelsWhatOutlivesTheGracePeriod) {
   settings.shutdown_timeout = std::chrono::milliseconds(50);
   server srv(std::move(r), settings);
   std::string got;
-  eddy::block_on([&]() -> task<void> {
-    auto l = tcp_listener::bind(address::loopback_v4(0));
-    if (!l) co_return;
-    const auto port = l->local_address()->port();
-    auto client = [&]() -> task<void> {
-      auto s = co_await tcp_stream::connect(address::loopback_v4(port));
-      if (!s) co_return;
-      // Pipelined behind a fast request: its answer proves /slow was read.
-      std::string req =
-          "GET /nope HTTP/1.1\r\nHost: a\r\n\r\nGET /slow HTTP/1.1\r\nHost: a\r\n\r\n";
-      (void)co_await s->write_all(std::as_bytes(std::span(req)));
-      std::array<std::byte, 4096> buf;
-      auto n = co_await s->read(buf);
-      if (n) got.assign(reinterpret_cast<const char*>(buf.data()), *n);
-      srv.shutdown();
-      while (true) {  // the server cancels /slow and closes: EOF
-        auto m = co_await s->read(buf);
-        if (!m || *m == 0) break;
-      }
-    };
-    co_await eddy::join(srv.serve(*l), client());
-  }());
+  serve_while(srv, [&](std::uint16_t port) -> task<void> {
+    auto s = co_await tcp_stream::connect(address::loopback_v4(port));
+    if (!s) co_return;
+    // Pipelined behind a fast request: its answer proves /slow was read.
+    std::string req = "GET /nope HTTP/1.1\r\nHost: a\r\n\r\nGET /slow HTTP/1.1\r\nHost: a\r\n\r\n";
+    (void)co_await s->write_all(std::as_bytes(std::span(req)));
+    std::array<std::byte, 4096> buf;
+    auto n = co_await s->read(buf);
+    if (n) got.assign(reinterpret_cast<const char*>(buf.data()), *n);
+    srv.shutdown();
+    while (true) {  // the server cancels /slow and closes: EOF
+      auto m = co_await s->read(buf);
+      if (!m || *m == 0) break;
+    }
+  });
   EXPECT_NE(got.find("HTTP/1.1 404 "), std::string::npos) << got;
   EXPECT_EQ(srv.stats().cancelled_at_shutdown, 1u);
   EXPECT_EQ(srv.stats().connections_open, 0u);
