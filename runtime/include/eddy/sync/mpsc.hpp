@@ -203,7 +203,8 @@ class [[nodiscard]] send_future {
   }
 
  private:
-  // Everything but the inline case of poll().
+  // Everything but the inline case of poll(), which has unlocked again. `old` is
+  // declared before the guard, so it is dropped after unlocking (rule 3).
   [[gnu::noinline]] polled<result<void>> poll_slow(context& cx) {
     waker old, rx;
     auto& ch = *ch_;
@@ -217,7 +218,6 @@ class [[nodiscard]] send_future {
         old = std::move(node_->w);
       }
       state_ = state::done;
-      lk.unlock();
       return errc::closed;
     }
     if (state_ == state::idle) {
@@ -230,7 +230,6 @@ class [[nodiscard]] send_future {
       }
     } else if (!node_->granted) {
       old = detail::update_waker(node_->w, cx);
-      lk.unlock();
       return pending;
     } else {
       node_->granted = false;

@@ -15,8 +15,9 @@ class date_cache {
   /// "Sun, 06 Nov 1994 08:49:37 GMT" for `now`; reformats only when the second
   /// changed since the last call. The view is valid until the next get().
   std::string_view get(std::chrono::system_clock::time_point now) noexcept;
-  /// The Date for now, read from the coarse real-time clock (a load, not a clock
-  /// read; it lags by at most a scheduler tick, and the header shows seconds).
+  /// The Date for now, from CLOCK_REALTIME_COARSE (the vDSO returns the last
+  /// tick's time without reading the hardware clock; it lags by at most a tick,
+  /// and the header shows whole seconds).
   std::string_view now() noexcept;
   /// How many times the value was formatted (for tests).
   std::uint64_t formats() const noexcept { return formats_; }
