@@ -24,8 +24,10 @@
 //   6. A message starts either in llhttp or in scan_simple_head(), never both:
 //      the scan runs only between messages (llhttp then waits at a message
 //      start, and stays there), takes a whole head or nothing, and accepts only
-//      heads that llhttp's strict mode parses to the same spans and facts. So
-//      everything after the scan (headers_complete() and its checks) is shared.
+//      heads that llhttp's strict mode parses to the same spans and facts. A
+//      scanned head then goes through simple_head_complete(): headers_complete()
+//      cut down to the checks such a head can fail, in the same order, giving
+//      the same request or error (the fuzzer compares the two paths).
 #include <eddy/net/http/server_codec.hpp>
 
 #include <llhttp.h>
@@ -167,11 +169,17 @@ struct server_codec::impl {
     std::uint64_t content_length;
     // From scan_simple_head() only: an origin-form target without '#', split
     // where its first '?' is (npos: no query), and whether the path has a '%'.
-    bool scanned_target = false;
+    // The scan also leaves the fields in req.headers_ (not in `fields`: nothing
+    // materializes a scanned message again) and what headers_complete()'s loop
+    // over them would find: the Host count and the Connection tokens.
     bool path_escaped = false;
+    bool close = false;
+    bool keep_alive = false;
+    std::uint8_t hosts = 0;
     std::size_t query_at = std::string_view::npos;
   };
   int headers_complete(const head_facts& h) noexcept;
+  int simple_head_complete(const head_facts& h) noexcept;
   int llhttp_headers_complete() noexcept {
     return headers_complete({parser.http_major, parser.http_minor, parser.method,
                              (parser.flags & F_CHUNKED) != 0,
@@ -407,12 +415,8 @@ int server_codec::impl::headers_complete(const head_facts& h) noexcept {
 
   detail::target_parts parts;
   auto target = view(url);
-  if (h.scanned_target) {  // split_target()'s origin-form result, found by the scan
-    parts.form = detail::target_form::origin;
-    parts.raw_path = target.substr(0, h.query_at);
-    if (h.query_at != std::string_view::npos) parts.query = target.substr(h.query_at + 1);
-  } else if (!detail::split_target(target, r.method_ == http::method::connect,
-                                   r.method_ == http::method::options, parts)) {
+  if (!detail::split_target(target, r.method_ == http::method::connect,
+                            r.method_ == http::method::options, parts)) {
     return refuse(status::bad_request, "bad request-target");
   }
   auto sub = [&](std::string_view part) {
@@ -434,8 +438,7 @@ int server_codec::impl::headers_complete(const head_facts& h) noexcept {
     case detail::target_form::absolute:
       if (parts.raw_path.empty()) {
         path_buf = "/";
-      } else if (h.scanned_target ? !h.path_escaped
-                                  : parts.raw_path.find('%') == std::string_view::npos) {
+      } else if (parts.raw_path.find('%') == std::string_view::npos) {
         path_raw = true;  // nothing to decode: no copy
       } else if (!detail::percent_decode(parts.raw_path, path_buf)) {
         return refuse(status::bad_request, "bad percent-encoding in path");
@@ -445,6 +448,47 @@ int server_codec::impl::headers_complete(const head_facts& h) noexcept {
   r.raw_path_ = view(raw_path);  // materialize() ran before these were known
   r.query_ = view(query);
   r.path_ = decoded_path();
+  return 0;
+}
+
+// headers_complete() for a head scan_simple_head() took (invariant 6). Of its
+// checks, only two can fail on such a head, and they come in the same order: the
+// scan took HTTP/1.x with one SP between the parts, an origin-form target, no
+// Expect, no framing field and at most one Host; it counted the Host and
+// Connection fields, and left the fields themselves in req.headers_.
+int server_codec::impl::simple_head_complete(const head_facts& h) noexcept {
+  head_done = true;
+  auto& r = req;
+  r.major_ = 1;
+  r.minor_ = h.minor;
+  r.method_ = h.method == HTTP_GET ? http::method::get : http::method::head;
+  if (h.hosts == 0 && r.minor_ >= 1) return refuse(status::bad_request, "missing Host");
+  r.keep_alive_ = r.minor_ >= 1 ? !h.close : h.keep_alive && !h.close;
+  r.expects_continue_ = false;
+  r.chunked_ = false;
+  r.content_length_.reset();
+  continue_pending = false;
+
+  const char* const b = buf.get() + base;
+  const std::string_view target(b + url.off, url.len);
+  // split_target()'s origin-form result: the path is never empty (it starts with '/').
+  const std::size_t path_len = std::min(h.query_at, url.len);
+  raw_path = {url.off, path_len};
+  query =
+      path_len < url.len ? span_ref{url.off + path_len + 1, url.len - path_len - 1} : span_ref{};
+  path_raw = !h.path_escaped;
+  if (!path_raw) {
+    path_buf.clear();
+    if (!detail::percent_decode(target.substr(0, path_len), path_buf))
+      return refuse(status::bad_request, "bad percent-encoding in path");
+  }
+  materialized_at = b;
+  r.method_name_ = std::string_view(b + method_span.off, method_span.len);
+  r.target_ = target;
+  r.raw_path_ = target.substr(0, path_len);
+  r.query_ = view(query);
+  r.path_ = decoded_path();
+  r.body_ = {};
   return 0;
 }
 
@@ -535,11 +579,15 @@ std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& 
   facts.minor = static_cast<std::uint8_t>(p[i + 8] - '0');
   i += 11;
   begin_message();  // from here, every return 0 undoes it
+  auto& out = req.headers_;
+  out.clear();
   auto give_up = [&] {
     in_message = false;
-    fields.clear();
+    out.clear();
     return std::size_t{0};
   };
+  facts.hosts = 0;
+  facts.close = facts.keep_alive = false;
   for (;;) {
     if (avail - i < 2) return give_up();
     if (p[i] == '\r') {
@@ -551,18 +599,43 @@ std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& 
     i = run(token_chars, i);
     if (i == name || i >= avail || p[i] != ':') return give_up();
     const std::string_view n(p + name, i - name);
-    // Framing and protocol switches stay with llhttp.
-    if ((n.size() == 14 && iequals(n, "content-length")) ||
-        (n.size() == 17 && iequals(n, "transfer-encoding")) ||
-        (n.size() == 7 && iequals(n, "upgrade")))
-      return give_up();
     ++i;
     while (i < avail && (p[i] == ' ' || p[i] == '\t')) ++i;
     const std::size_t value = i;
     i = run(value_chars, i);
     if (avail - i < 2 || p[i] != '\r' || p[i + 1] != '\n') return give_up();
-    if (fields.size() >= cfg.max_header_count) return give_up();
-    fields.push_back({{rel(p + name), n.size()}, {rel(p + value), i - value}, i > value});
+    if (out.size() >= cfg.max_header_count) return give_up();
+    std::size_t value_end = i;
+    while (value_end > value && (p[value_end - 1] == ' ' || p[value_end - 1] == '\t')) --value_end;
+    const std::string_view v(p + value, value_end - value);
+    // By length first, as in headers_complete(). Framing, protocol switches,
+    // Expect and a repeated Host stay with llhttp (and headers_complete()'s loop).
+    switch (n.size()) {
+      case 4:
+        if (iequals(n, "host") && facts.hosts++ != 0) return give_up();
+        break;
+      case 6:
+        if (iequals(n, "expect")) return give_up();
+        break;
+      case 7:
+        if (iequals(n, "upgrade")) return give_up();
+        break;
+      case 10:
+        if (iequals(n, "connection")) {
+          facts.close = facts.close || has_token(v, "close");
+          facts.keep_alive = facts.keep_alive || has_token(v, "keep-alive");
+        }
+        break;
+      case 14:
+        if (iequals(n, "content-length")) return give_up();
+        break;
+      case 17:
+        if (iequals(n, "transfer-encoding")) return give_up();
+        break;
+      default:
+        break;
+    }
+    out.push_back({n, v});
     i += 2;
   }
   method_span = {rel(p), target - 1};
@@ -571,7 +644,6 @@ std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& 
   facts.chunked = false;
   facts.has_content_length = false;
   facts.content_length = 0;
-  facts.scanned_target = true;
   return i;
 }
 
@@ -690,7 +762,7 @@ codec_event server_codec::impl::next() {
       head_facts facts;
       if (const std::size_t n = scan_simple_head(limit, facts)) {  // invariant 6
         parsed += n;
-        if (headers_complete(facts) != 0) return fail(err_status, err_reason);
+        if (simple_head_complete(facts) != 0) return fail(err_status, err_reason);
         yielded = true;
         ++completed;
         return codec_event::request;

@@ -54,6 +54,14 @@ TEST(CodecSimpleHead, AcceptedHeadsParseAsLlhttpParsesThem) {
       "GET / HTTP/1.0\r\n\r\n",
       "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
       "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+      // Connection tokens and Host, as the scan counts them itself.
+      "GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, CLOSE\r\n\r\n",
+      "GET / HTTP/1.0\r\nConnection: Keep-Alive \r\nHost: a\r\n\r\nGET /2 HTTP/1.0\r\n\r\n",
+      "GET / HTTP/1.0\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n",
+      "HEAD /x?y HTTP/1.1\r\nHost: a\r\nConnection: foo,  keep-alive\r\n\r\n"
+      "GET /z HTTP/1.1\r\nHost: a\r\n\r\n",
+      "GET / HTTP/1.1\r\nX: 1\r\nHOST: a\r\nConnection:close\r\n\r\n",
+      "GET / HTTP/1.1\r\nHosts: a\r\nHost: b\r\nConnectio: close\r\n\r\n",
       "GET / HTTP/1.1\r\nhOsT: a\r\nX-Empty:\r\nX-Ows:   padded \t \r\nX-Tab:\tv\r\n\r\n",
       "GET / HTTP/1.1\r\nHost: a\r\nAccept: */*\r\nUser-Agent: curl/7.88.1\r\n\r\n",
       "GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n",
