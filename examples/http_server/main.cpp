@@ -122,7 +122,7 @@ std::chrono::milliseconds env_ms(const char* name, std::chrono::milliseconds fal
 
 http::response text(http::status s, std::string_view body) {
   http::response r(s);
-  r.add_header("Content-Type", "text/plain; charset=utf-8");
+  r.add_header(http::field::content_type, "text/plain; charset=utf-8");
   r.set_body(std::string(body));
   return r;
 }
@@ -131,13 +131,13 @@ http::router make_router(const http::static_root* root) {
   http::router r;
   r.get("/plaintext", [](const http::request&) -> task<http::response> {
     http::response resp;
-    resp.add_header("Content-Type", "text/plain");
+    resp.add_header(http::field::content_type, "text/plain");
     resp.set_borrowed_body(hello);
     co_return resp;
   });
   r.get("/json", [](const http::request&) -> task<http::response> {
     http::response resp;
-    resp.add_header("Content-Type", "application/json");
+    resp.add_header(http::field::content_type, "application/json");
     resp.set_borrowed_body(hello_json);
     co_return resp;
   });
@@ -146,8 +146,8 @@ http::router make_router(const http::static_root* root) {
   r.post("/echo", [](const http::request& req) -> task<http::response> {
     http::response resp;
     auto type = req.header("Content-Type");
-    if (!type || !resp.add_header("Content-Type", *type))
-      resp.add_header("Content-Type", "application/octet-stream");
+    if (!type || !resp.add_header(http::field::content_type, *type))
+      resp.add_header(http::field::content_type, "application/octet-stream");
     resp.set_body(std::string(req.body()));
     co_return resp;
   });
@@ -167,7 +167,7 @@ http::router make_router(const http::static_root* root) {
     auto file = root->open(raw.substr(prefix.size()));
     if (!file) co_return text(http::status::not_found, "Not Found\n");
     http::response resp;
-    resp.add_header("Content-Type", file->content_type);
+    resp.add_header(http::field::content_type, file->content_type);
     resp.set_file_body(std::move(file->file), 0, file->size);
     co_return resp;
   });

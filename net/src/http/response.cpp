@@ -1,81 +1,53 @@
 // response.cpp: field validation (no response splitting) and the constructors.
-#include <eddy/net/http/headers.hpp>
 #include <eddy/net/http/response.hpp>
 
+#include <cstdint>
+#include <cstring>
+
+#include <eddy/net/http/headers.hpp>
+
 namespace eddy::net::http {
-namespace {
-
-// tchar, RFC 9110 section 5.6.2, as a table: add_header() runs per response.
-constexpr auto tchar_table = [] {
-  struct table {
-    bool ok[256] = {};
-  } t;
-  for (int c = 'a'; c <= 'z'; ++c) t.ok[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t.ok[c] = true;
-  for (int c = '0'; c <= '9'; ++c) t.ok[c] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t.ok[static_cast<unsigned char>(c)] = true;
-  return t;
-}();
-
-// What may not appear in a field value: CR, LF (response splitting) and NUL.
-constexpr auto value_stop_table = [] {
-  struct table {
-    bool stop[256] = {};
-  } t;
-  t.stop[static_cast<unsigned char>('\r')] = t.stop[static_cast<unsigned char>('\n')] = true;
-  t.stop[0] = true;
-  return t;
-}();
-
-bool is_tchar(char c) noexcept { return tchar_table.ok[static_cast<unsigned char>(c)]; }
-
-// The fields the serializer writes itself; by length first, so that most names
-// are not compared at all.
-bool is_reserved(std::string_view name) noexcept {
-  switch (name.size()) {
-    case 4:
-      return iequals(name, "date");
-    case 10:
-      return iequals(name, "connection");
-    case 14:
-      return iequals(name, "content-length");
-    case 17:
-      return iequals(name, "transfer-encoding");
-    default:
-      return false;
-  }
-}
-
-}  // namespace
 
 response response::with_body(http::status s, std::string body, std::string_view content_type) {
   response r(s);
-  r.add_header("Content-Type", content_type);
+  r.add_header(field::content_type, content_type);
   r.set_body(std::move(body));
   return r;
 }
 
 response response::stream(http::status s, std::string_view content_type, stream_producer producer) {
   response r(s);
-  r.add_header("Content-Type", content_type);
+  r.add_header(field::content_type, content_type);
   r.set_stream(std::move(producer));
   return r;
 }
 
 response response::method_not_allowed(std::string_view allow) {
   response r(status::method_not_allowed);
-  r.add_header("Allow", allow);
+  r.add_header(field::allow, allow);
   return r;
 }
 
+// Eight bytes at a time: a byte of `x` is zero iff has_zero() sets its top bit
+// (bytes above a zero byte may be flagged too; only "any" matters here).
+bool is_field_value(std::string_view value) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101, tops = 0x8080808080808080;
+  auto has_zero = [](std::uint64_t x) { return (x - ones) & ~x & tops; };
+  const char* p = value.data();
+  std::size_t n = value.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p, 8);
+    if (has_zero(x) | has_zero(x ^ (ones * '\r')) | has_zero(x ^ (ones * '\n'))) return false;
+  }
+  for (; n > 0; ++p, --n) {
+    if (*p == '\r' || *p == '\n' || *p == '\0') return false;
+  }
+  return true;
+}
+
 bool response::add_header(std::string_view name, std::string_view value) {
-  if (name.empty() || is_reserved(name)) return false;
-  for (char c : name) {
-    if (!is_tchar(c)) return false;
-  }
-  for (char c : value) {
-    if (value_stop_table.stop[static_cast<unsigned char>(c)]) return false;
-  }
+  if (!is_token(name) || is_serializer_field(name) || !is_field_value(value)) return false;
   headers_.append_field(name, value);
   return true;
 }

@@ -88,12 +88,12 @@ router::match_result router::match(method m, std::string_view path) const noexce
 response router::not_matched(const match_result& r) {
   if (r.status == status::method_not_allowed) {
     auto resp = response::method_not_allowed(r.allow);
-    resp.add_header("Content-Type", "text/plain; charset=utf-8");
+    resp.add_header(field::content_type, "text/plain; charset=utf-8");
     resp.set_borrowed_body("Method Not Allowed\n");
     return resp;
   }
   response resp(r.status);
-  resp.add_header("Content-Type", "text/plain; charset=utf-8");
+  resp.add_header(field::content_type, "text/plain; charset=utf-8");
   resp.set_borrowed_body(r.status == status::not_found ? std::string_view("Not Found\n")
                                                        : std::string_view("Error\n"));
   return resp;

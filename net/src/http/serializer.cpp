@@ -116,8 +116,8 @@ void write_continue(output_buffer& out) { out.append("HTTP/1.1 100 Continue\r\n\
 
 void write_error(output_buffer& out, status s, std::string_view date, std::string_view allow) {
   response r(s);
-  if (s == status::method_not_allowed) r.add_header("Allow", allow);
-  r.add_header("Content-Type", "text/plain; charset=utf-8");
+  if (s == status::method_not_allowed) r.add_header(field::allow, allow);
+  r.add_header(field::content_type, "text/plain; charset=utf-8");
   std::string body = std::to_string(static_cast<std::uint16_t>(s));
   body += ' ';
   body += reason_phrase(s);

@@ -141,6 +141,39 @@ TEST(Serializer, RefusesFramingAndSplittingFields) {
   EXPECT_EQ(r.header_block(), "X-Ok: v\r\n");
 }
 
+// The value check reads eight bytes at a time: CR, LF and NUL are refused at every
+// position of a word and of the tail, in values of every length up to 24.
+TEST(Serializer, FieldValueCheckFindsCrLfAndNulAnywhere) {
+  for (std::size_t len = 0; len <= 24; ++len) {
+    const std::string clean(len, 'v');
+    EXPECT_TRUE(is_field_value(clean)) << len;
+    for (std::size_t at = 0; at < len; ++at) {
+      for (char bad : {'\r', '\n', '\0'}) {
+        std::string v = clean;
+        v[at] = bad;
+        EXPECT_FALSE(is_field_value(v)) << len << " " << at << " " << int(bad);
+      }
+    }
+  }
+  // Bytes next to the refused ones, tabs and obs-text pass.
+  EXPECT_TRUE(is_field_value("\t\x0b\x0c\x0e\x01\x80\xff\x8d\x8a~ x"));
+  EXPECT_TRUE(is_field_value(std::string(40, '\xff')));
+}
+
+TEST(Serializer, CompileTimeFieldNamesCheckOnlyTheValue) {
+  static_assert(is_token("X-Request-Id") && !is_token("Bad Name") && !is_token(""));
+  static_assert(is_serializer_field("CONTENT-LENGTH") && is_serializer_field("date") &&
+                !is_serializer_field("Content-Type"));
+  static_assert(field::content_type.view() == "Content-Type");
+  constexpr field_name x_trace{"X-Trace"};
+  response r(status::ok);
+  EXPECT_TRUE(r.add_header(field::content_type, "text/plain"));
+  EXPECT_TRUE(r.add_header(x_trace, ""));
+  EXPECT_FALSE(r.add_header(field::location, "/a\r\nSet-Cookie: x"));
+  EXPECT_FALSE(r.add_header(field::set_cookie, std::string_view("a\0b", 3)));
+  EXPECT_EQ(r.header_block(), "Content-Type: text/plain\r\nX-Trace: \r\n");
+}
+
 TEST(Serializer, PipelinedSmallResponsesGatherIntoOneIovec) {
   output_buffer out;
   for (int i = 0; i < 100; ++i) {

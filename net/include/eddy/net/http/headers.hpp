@@ -15,9 +15,9 @@ struct header_field {
   std::string_view value;  // without leading or trailing whitespace
 };
 
-/// ASCII case-insensitive equality. Inline: the codec and the serializer compare
+/// ASCII case-insensitive equality. Inline (and constexpr): the codec and the serializer compare
 /// field names with it on every request.
-inline bool iequals(std::string_view a, std::string_view b) noexcept {
+constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
     const unsigned x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <variant>
 
+#include <eddy/net/http/field.hpp>
 #include <eddy/net/http/file_handle.hpp>
 #include <eddy/net/http/header_text.hpp>
 #include <eddy/net/http/status.hpp>
@@ -39,6 +40,10 @@ struct chunked_body {
   stream_producer producer;
 };
 
+/// True if `value` may be sent as a field value: no CR, LF or NUL (no response
+/// splitting).
+bool is_field_value(std::string_view value) noexcept;
+
 class response {
  public:
   using body_type =
@@ -62,6 +67,13 @@ class response {
   /// the value holds CR, LF or NUL (no response splitting), or the name is one of
   /// the serializer's own fields (Content-Length, Transfer-Encoding, Date, Connection).
   bool add_header(std::string_view name, std::string_view value);
+  /// The same for a name checked at compile time (field.hpp): only the value is
+  /// checked here.
+  bool add_header(field_name name, std::string_view value) {
+    if (!is_field_value(value)) return false;
+    headers_.append_field(name.view(), value);
+    return true;
+  }
   /// The first value of `name`, case-insensitive.
   std::optional<std::string_view> header(std::string_view name) const noexcept;
   /// Every field as its wire form, "Name: value\r\n" lines.
