@@ -6,12 +6,35 @@
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <variant>
 
 namespace eddy::net::http {
 namespace {
 
 // Bodies up to this size are copied next to their head: one iovec beats two.
 constexpr std::size_t copy_threshold = 8 * 1024;
+// Bodies up to this size are copied in the head's own pass (one bounds check).
+constexpr std::size_t inline_body_limit = 512;
+// IMF-fixdate (date_cache.hpp).
+constexpr std::size_t date_size = 29;
+
+// memcpy for the short pieces of a head (a reason phrase, a field block, a small
+// body): up to 32 bytes as two overlapping fixed-size copies, which compile to a
+// few moves instead of a call.
+inline void copy_short(char* dst, const char* src, std::size_t n) noexcept {
+  if (n >= 16 && n <= 32) {
+    std::memcpy(dst, src, 16);
+    std::memcpy(dst + n - 16, src + n - 16, 16);
+  } else if (n >= 8 && n < 16) {
+    std::memcpy(dst, src, 8);
+    std::memcpy(dst + n - 8, src + n - 8, 8);
+  } else if (n >= 4 && n < 8) {
+    std::memcpy(dst, src, 4);
+    std::memcpy(dst + n - 4, src + n - 4, 4);
+  } else if (n > 0) {
+    std::memcpy(dst, src, n);
+  }
+}
 
 void append_number(output_buffer& out, std::uint64_t v, int base = 10) {
   char digits[24];
@@ -54,35 +77,60 @@ write_result write_response(output_buffer& out, response&& r, const response_con
   if (framing == body_framing::close_delimited) keep_alive = false;
 
   // The whole head is formatted in place in one pass: one bounds check, then
-  // plain copies (the literals' copies are inlined).
-  const std::string_view reason = reason_phrase(r.status());
+  // plain copies (the literals' copies are inlined), and a short body copied
+  // right after it.
+  const bool ok = r.status() == status::ok;
+  const std::string_view reason = ok ? std::string_view() : reason_phrase(r.status());
   const std::string_view fields = r.header_block();
   const bool need_allow = r.status() == status::method_not_allowed && !r.header("Allow");
+  std::string_view inline_body;
+  bool body_written = ctx.head || no_content;
+  if (!body_written && length && *length <= inline_body_limit) {
+    if (const auto* b = std::get_if<borrowed_body>(&r.body())) {
+      inline_body = b->bytes;
+      body_written = true;
+    } else if (const auto* s = std::get_if<std::string>(&r.body())) {
+      inline_body = *s;
+      body_written = true;
+    } else if (std::holds_alternative<std::monostate>(r.body())) {
+      body_written = true;
+    }
+  }
   constexpr std::size_t fixed_bound = 19             // "HTTP/1.1 NNNNN " "\r\n" + final "\r\n"
                                       + 8            // "Date: " "\r\n"
                                       + 9            // "Allow: \r\n"
                                       + 16 + 20 + 2  // Content-Length, any uint64_t
                                       + 28           // or Transfer-Encoding: chunked
                                       + 24;          // "Connection: keep-alive\r\n"
-  char* const begin = out.prepare(fixed_bound + reason.size() + ctx.date.size() + fields.size());
+  char* const begin = out.prepare(fixed_bound + reason.size() + ctx.date.size() + fields.size() +
+                                  inline_body.size());
   char* p = begin;
   auto put = [&p](std::string_view v) {
-    std::memcpy(p, v.data(), v.size());
+    copy_short(p, v.data(), v.size());
     p += v.size();
   };
-  const auto code = static_cast<std::uint16_t>(r.status());
-  put("HTTP/1.1 ");
-  if (code >= 100 && code <= 999) [[likely]] {
-    *p++ = static_cast<char>('0' + code / 100);
-    *p++ = static_cast<char>('0' + code / 10 % 10);
-    *p++ = static_cast<char>('0' + code % 10);
+  if (ok) [[likely]] {
+    put("HTTP/1.1 200 OK\r\n");
   } else {
-    p = std::to_chars(p, p + 5, code).ptr;  // 5 digits hold any uint16_t
+    const auto code = static_cast<std::uint16_t>(r.status());
+    put("HTTP/1.1 ");
+    if (code >= 100 && code <= 999) [[likely]] {
+      *p++ = static_cast<char>('0' + code / 100);
+      *p++ = static_cast<char>('0' + code / 10 % 10);
+      *p++ = static_cast<char>('0' + code % 10);
+    } else {
+      p = std::to_chars(p, p + 5, code).ptr;  // 5 digits hold any uint16_t
+    }
+    *p++ = ' ';
+    put(reason);
+    put("\r\n");
   }
-  *p++ = ' ';
-  put(reason);
-  put("\r\n");
-  if (!ctx.date.empty()) {
+  if (ctx.date.size() == date_size) [[likely]] {  // a constant-size copy
+    std::memcpy(p, "Date: ", 6);
+    std::memcpy(p + 6, ctx.date.data(), date_size);
+    std::memcpy(p + 6 + date_size, "\r\n", 2);
+    p += 8 + date_size;
+  } else if (!ctx.date.empty()) {
     put("Date: ");
     put(ctx.date);
     put("\r\n");
@@ -105,10 +153,11 @@ write_result write_response(output_buffer& out, response&& r, const response_con
     put("Connection: keep-alive\r\n");
   }
   put("\r\n");
+  put(inline_body);
   out.commit(static_cast<std::size_t>(p - begin));
 
   if (ctx.head || no_content) return {keep_alive, body_framing::complete};
-  std::visit(body_writer{out}, r.body());
+  if (!body_written) std::visit(body_writer{out}, r.body());
   return {keep_alive, framing};
 }
 

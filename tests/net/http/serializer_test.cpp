@@ -174,6 +174,38 @@ TEST(Serializer, CompileTimeFieldNamesCheckOnlyTheValue) {
   EXPECT_EQ(r.header_block(), "Content-Type: text/plain\r\nX-Trace: \r\n");
 }
 
+// Every length of field block, reason phrase and body the head's short copies
+// handle differently (0-3, 4-7, 8-15, 16-32, longer), owned and borrowed bodies on
+// both sides of the in-head limit, and a Date of another size, byte-exact.
+TEST(Serializer, HeadsAndBodiesOfEveryShortLengthAreByteExact) {
+  const std::string text(600, 'b');
+  for (std::size_t body_len : {0, 1, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 100, 511, 512, 513, 600}) {
+    for (std::size_t value_len = 0; value_len <= 40; ++value_len) {
+      for (bool borrowed : {false, true}) {
+        const status sts[] = {status::ok, status::created, status::unprocessable_content,
+                              status::not_found};
+        const status st = sts[value_len % 4];
+        const std::string_view d = value_len == 7 ? std::string_view("short date") : date;
+        const std::string value(value_len, static_cast<char>('a' + value_len % 26));
+        const std::string_view body = std::string_view(text).substr(0, body_len);
+        response r(st);
+        r.add_header("X", value);
+        if (borrowed) {
+          r.set_borrowed_body(body);
+        } else {
+          r.set_body(std::string(body));
+        }
+        std::string expect = "HTTP/1.1 " + std::to_string(static_cast<int>(st)) + " " +
+                             std::string(reason_phrase(st)) + "\r\nDate: " + std::string(d) +
+                             "\r\nX: " + value + "\r\nContent-Length: " + std::to_string(body_len) +
+                             "\r\n\r\n" + std::string(body);
+        EXPECT_EQ(serialize(std::move(r), {.date = d}), expect)
+            << body_len << " " << value_len << " " << borrowed;
+      }
+    }
+  }
+}
+
 TEST(Serializer, PipelinedSmallResponsesGatherIntoOneIovec) {
   output_buffer out;
   for (int i = 0; i < 100; ++i) {
