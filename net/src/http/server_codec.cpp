@@ -38,6 +38,7 @@
 #include <cstring>
 
 #include "net/src/http/buffer_pool.hpp"
+#include "net/src/http/char_class.hpp"
 #include "net/src/http/target.hpp"
 
 namespace eddy::net::http {
@@ -492,34 +493,6 @@ int server_codec::impl::simple_head_complete(const head_facts& h) noexcept {
   return 0;
 }
 
-namespace {
-
-constexpr auto char_table(bool (*pred)(unsigned char)) {
-  std::array<bool, 256> t{};
-  for (unsigned c = 0; c < 256; ++c) t[c] = pred(static_cast<unsigned char>(c));
-  return t;
-}
-constexpr bool is_alnum(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-// RFC 9110 section 5.6.2: tchar.
-constexpr auto token_chars = char_table([](unsigned char c) {
-  return is_alnum(c) ||
-         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-});
-// An origin-form target of unreserved, sub-delims, ':', '@', '/', '?' and '%'
-// (RFC 3986): nothing any parser reads differently.
-// The scan runs over these and handles '?' and '%' (also target bytes) itself.
-constexpr auto plain_target_chars = char_table([](unsigned char c) {
-  return is_alnum(c) || std::string_view("-._~!$&'()*+,;=:@/").find(static_cast<char>(c)) !=
-                            std::string_view::npos;
-});
-// A field value of visible ASCII, SP and HTAB (no obs-text, no control).
-constexpr auto value_chars =
-    char_table([](unsigned char c) { return (c >= 0x20 && c < 0x7f) || c == '\t'; });
-
-}  // namespace
-
 // The simple-head fast path (invariant 6): a whole GET or HEAD head of plain
 // ASCII, with no body, no Upgrade and nothing llhttp would parse leniently, is
 // scanned here in one pass instead of by llhttp, which sees only the other
@@ -533,14 +506,9 @@ std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& 
   // every run without a bounds check per byte; without room for it, runs check.
   const bool sentinel = limit == end && end < cap;
   if (sentinel) buf[end] = '\0';
-  auto run = [&](const std::array<bool, 256>& table, std::size_t j) {
-    if (sentinel) {
-      while (table[static_cast<unsigned char>(p[j])]) ++j;
-    } else {
-      while (j < avail && table[static_cast<unsigned char>(p[j])]) ++j;
-    }
-    return j;
-  };
+  const std::size_t readable = cap - parsed;  // runs may read ahead up to here
+  using detail::char_class;
+  using detail::run_of;
   std::size_t i;
   if (avail >= 4 && std::memcmp(p, "GET ", 4) == 0) {
     i = 4;
@@ -558,7 +526,7 @@ std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& 
   facts.query_at = std::string_view::npos;
   facts.path_escaped = false;
   for (;;) {
-    i = run(plain_target_chars, i);
+    i = run_of<char_class::plain_target>(p, i, avail, readable, sentinel);
     if (i >= avail) break;
     if (p[i] == '?') {
       if (facts.query_at == std::string_view::npos) facts.query_at = i - target;
@@ -596,13 +564,13 @@ std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& 
       break;
     }
     const std::size_t name = i;
-    i = run(token_chars, i);
+    i = run_of<char_class::token>(p, i, avail, readable, sentinel);
     if (i == name || i >= avail || p[i] != ':') return give_up();
     const std::string_view n(p + name, i - name);
     ++i;
     while (i < avail && (p[i] == ' ' || p[i] == '\t')) ++i;
     const std::size_t value = i;
-    i = run(value_chars, i);
+    i = run_of<char_class::value>(p, i, avail, readable, sentinel);
     if (avail - i < 2 || p[i] != '\r' || p[i + 1] != '\n') return give_up();
     if (out.size() >= cfg.max_header_count) return give_up();
     std::size_t value_end = i;

@@ -1,0 +1,114 @@
+// char_class.hpp: the byte classes the codec's simple-head scan runs over, and
+// the run itself: how many bytes from a start belong to a class.
+//
+// Each class is a table, and on x86-64 also the same set as SSE2 range and
+// equality tests, so that a run reads 16 bytes at a time; the tables decide the
+// last bytes of a run, and tests compare the two forms on every byte value.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace eddy::net::http::detail {
+
+using char_table = std::array<bool, 256>;
+
+constexpr char_table make_char_table(bool (*pred)(unsigned char)) {
+  char_table t{};
+  for (unsigned c = 0; c < 256; ++c) t[c] = pred(static_cast<unsigned char>(c));
+  return t;
+}
+
+constexpr bool is_alnum(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/// RFC 9110 section 5.6.2: tchar.
+inline constexpr char_table token_chars = make_char_table([](unsigned char c) {
+  return is_alnum(c) ||
+         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+});
+/// An origin-form target of unreserved, sub-delims, ':', '@' and '/' (RFC 3986):
+/// nothing any parser reads differently. '?' and '%' (also target bytes) end a
+/// run: the scan handles them itself.
+inline constexpr char_table plain_target_chars = make_char_table([](unsigned char c) {
+  return is_alnum(c) || std::string_view("-._~!$&'()*+,;=:@/").find(static_cast<char>(c)) !=
+                            std::string_view::npos;
+});
+/// A field value of visible ASCII, SP and HTAB (no obs-text, no control).
+inline constexpr char_table value_chars =
+    make_char_table([](unsigned char c) { return (c >= 0x20 && c < 0x7f) || c == '\t'; });
+
+enum class char_class { token, plain_target, value };
+
+constexpr const char_table& table_of(char_class k) {
+  return k == char_class::token          ? token_chars
+         : k == char_class::plain_target ? plain_target_chars
+                                         : value_chars;
+}
+
+#if defined(__SSE2__)
+namespace simd {
+inline __m128i in_range(__m128i x, unsigned char lo, unsigned char hi) {
+  // x - lo <= hi - lo, unsigned: max(d, span) == span.
+  const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8(static_cast<char>(lo)));
+  const __m128i span = _mm_set1_epi8(static_cast<char>(hi - lo));
+  return _mm_cmpeq_epi8(_mm_max_epu8(d, span), span);
+}
+inline __m128i is(__m128i x, char c) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(c)); }
+
+/// 0xff in each lane whose byte is in the class: the tables' sets as ranges.
+template <char_class K>
+inline __m128i members(__m128i x) {
+  if constexpr (K == char_class::token) {
+    return _mm_or_si128(
+        _mm_or_si128(_mm_or_si128(in_range(x, '#', '\''), in_range(x, '*', '+')),
+                     _mm_or_si128(in_range(x, '-', '.'), in_range(x, '0', '9'))),
+        _mm_or_si128(_mm_or_si128(in_range(x, 'A', 'Z'), in_range(x, '^', 'z')),
+                     _mm_or_si128(is(x, '!'), _mm_or_si128(is(x, '|'), is(x, '~')))));
+  } else if constexpr (K == char_class::plain_target) {
+    return _mm_or_si128(
+        _mm_or_si128(_mm_or_si128(in_range(x, '&', ';'), in_range(x, '@', 'Z')),
+                     _mm_or_si128(in_range(x, 'a', 'z'), is(x, '!'))),
+        _mm_or_si128(_mm_or_si128(is(x, '$'), is(x, '=')), _mm_or_si128(is(x, '_'), is(x, '~'))));
+  } else {
+    return _mm_or_si128(in_range(x, 0x20, 0x7e), is(x, '\t'));
+  }
+}
+}  // namespace simd
+#endif
+
+/// The first index from `j` whose byte is not in class K, or `n` if the bytes
+/// [j, n) all are. Bytes up to `readable` (>= n) may be read, though only
+/// [0, n) decide the answer; with `nul_at_n` a byte outside every class is at
+/// p[n] (it stops the table loop without a bounds check).
+template <char_class K>
+inline std::size_t run_of(const char* p, std::size_t j, std::size_t n, std::size_t readable,
+                          bool nul_at_n) noexcept {
+#if defined(__SSE2__)
+  while (j + 16 <= readable) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j));
+    const unsigned out = ~static_cast<unsigned>(_mm_movemask_epi8(simd::members<K>(x))) & 0xffffu;
+    if (out != 0) {
+      j += static_cast<std::size_t>(__builtin_ctz(out));
+      return j < n ? j : n;
+    }
+    j += 16;
+    if (j >= n) return n;
+  }
+#endif
+  constexpr const char_table& table = table_of(K);
+  if (nul_at_n) {
+    while (table[static_cast<unsigned char>(p[j])]) ++j;
+  } else {
+    while (j < n && table[static_cast<unsigned char>(p[j])]) ++j;
+  }
+  return j;
+}
+
+}  // namespace eddy::net::http::detail
