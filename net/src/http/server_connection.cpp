@@ -245,6 +245,9 @@ struct server::stream_future {
 /// a streamed body, and what writing the response decided.
 struct server::pending_response {
   const request* req;
+  // The Date value, read once per batch pass: each response of a pipelined batch
+  // does not read the clock again. A handler that waits gets a fresh one.
+  std::string_view date;
   std::optional<task<response>> handler;  // engaged while the handler waits
   stream_producer producer;
   write_result written{true, body_framing::complete};
@@ -255,7 +258,7 @@ write_result server::finish_response(output_buffer& out, response&& resp,
   bump(stats_.requests);
   const request& req = *pending.req;
   const bool stopping = stopping_.load(std::memory_order_acquire);
-  const response_context ctx{thread_date().now(), req.method() == method::head,
+  const response_context ctx{pending.date, req.method() == method::head,
                              req.keep_alive() && !stopping, req.version_minor()};
   if (auto* c = std::get_if<chunked_body>(&resp.body())) pending.producer = std::move(c->producer);
   return write_response(out, std::move(resp), ctx);
@@ -323,6 +326,7 @@ struct server::handler_future {
       bump(srv->stats_.handler_errors);
       resp = internal_error();
     }
+    pending->date = thread_date().now();
     pending->written = srv->finish_response(*out, std::move(resp), *pending);
     return std::monostate{};
   }
@@ -469,6 +473,7 @@ task<bool> server::serve_batch(connection& c) {
 
   for (;;) {
     // 1. Every event the received bytes make, answered into `out` in order.
+    pending.date = thread_date().now();
     while (end == ending::none) {
       const codec_event ev = codec.next();
       if (ev == codec_event::need_input) break;
@@ -478,7 +483,7 @@ task<bool> server::serve_batch(connection& c) {
       }
       if (ev == codec_event::error) {
         count_error(codec.error_status());
-        write_error(out, codec.error_status(), thread_date().now());
+        write_error(out, codec.error_status(), pending.date);
         end = ending::error;
         break;
       }
@@ -490,9 +495,10 @@ task<bool> server::serve_batch(connection& c) {
       // handler runs to completion before the next request is parsed.
       pending.req = &codec.request();
       const bool handler_waits = co_await respond_future{this, &out, &pending};
-      if ((handler_waits || pending.written.framing != body_framing::complete) &&
-          !co_await serve_slow(stream, out, pending, handler_waits))
-        co_return false;
+      if (handler_waits || pending.written.framing != body_framing::complete) {
+        if (!co_await serve_slow(stream, out, pending, handler_waits)) co_return false;
+        pending.date = thread_date().now();  // the slow path may have taken a while
+      }
       const bool keep_alive = pending.written.keep_alive;
       pending.producer = {};
       c.request_started_ = false;

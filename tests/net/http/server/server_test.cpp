@@ -8,6 +8,8 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
+#include <ctime>
 #include <mutex>
 #include <span>
 #include <stdexcept>
@@ -178,6 +180,57 @@ TEST(Server, AcceptedConnectionsSetNoDelay) {
     srv.shutdown();
   });
   EXPECT_GT(nodelay, 0);  // -1: the server's socket was not found
+}
+
+/// The seconds of each Date field in `responses`, in order (IMF-fixdate).
+std::vector<std::int64_t> dates_of(const std::string& responses) {
+  std::vector<std::int64_t> out;
+  for (std::size_t at = responses.find("\r\nDate: "); at != std::string::npos;
+       at = responses.find("\r\nDate: ", at + 1)) {
+    std::tm tm{};
+    if (!::strptime(responses.c_str() + at + 8, "%a, %d %b %Y %H:%M:%S GMT", &tm)) break;
+    out.push_back(static_cast<std::int64_t>(::timegm(&tm)));
+  }
+  return out;
+}
+
+// A pipelined batch reads the clock once for its Date fields; a response written
+// after its handler waited, and those after a streamed body, read it again.
+TEST(Server, ResponsesAfterAWaitCarryTheDateOfTheirWriting) {
+  router r;
+  r.get("/one", text("one"));
+  r.get("/wait", [](const request&) -> task<response> {
+    co_await eddy::sleep_for(std::chrono::milliseconds(1100));
+    co_return response::with_body(status::ok, "slept", "text/plain");
+  });
+  r.get("/stream", [](const request&) -> task<response> {
+    co_return response::stream(status::ok, "text/plain", [](stream_writer& w) -> task<void> {
+      co_await eddy::sleep_for(std::chrono::milliseconds(1100));
+      (void)co_await w.write("streamed");
+    });
+  });
+  r.get("/four", text("four"));
+  server srv(std::move(r));
+  std::string got;
+  std::int64_t sent = 0;
+  serve_while(srv, [&](std::uint16_t port) -> task<void> {
+    sent = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())
+               .time_since_epoch()
+               .count();
+    got = co_await exchange(port,
+                            "GET /one HTTP/1.1\r\nHost: a\r\n\r\n"
+                            "GET /wait HTTP/1.1\r\nHost: a\r\n\r\n"
+                            "GET /stream HTTP/1.1\r\nHost: a\r\n\r\n"
+                            "GET /four HTTP/1.1\r\nHost: a\r\n\r\n",
+                            "four");
+    srv.shutdown();
+  });
+  const auto dates = dates_of(got);
+  ASSERT_EQ(dates.size(), 4u) << got;
+  EXPECT_GE(dates[0], sent - 1);      // the coarse clock may lag a tick behind
+  EXPECT_GE(dates[1], sent + 1);      // written 1.1 s after the request was sent
+  EXPECT_GE(dates[2], dates[1]);      // the stream's head, written at once
+  EXPECT_GE(dates[3], dates[2] + 1);  // written 1.1 s after that head
 }
 
 TEST(Server, AnswersCountsAndShutsDown) {
