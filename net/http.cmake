@@ -23,6 +23,7 @@ set_target_properties(eddy_llhttp PROPERTIES POSITION_INDEPENDENT_CODE ON C_STAN
 add_library(eddy_http
   src/http/buffer_pool.cpp
   src/http/date_cache.cpp
+  src/http/header_text.cpp
   src/http/headers.cpp
   src/http/mime.cpp
   src/http/output_buffer.cpp

@@ -8,8 +8,12 @@
 #include <string_view>
 #include <variant>
 
+#include "net/src/http/copy_short.hpp"
+
 namespace eddy::net::http {
 namespace {
+
+using detail::copy_short;
 
 // Bodies up to this size are copied next to their head: one iovec beats two.
 constexpr std::size_t copy_threshold = 8 * 1024;
@@ -17,24 +21,6 @@ constexpr std::size_t copy_threshold = 8 * 1024;
 constexpr std::size_t inline_body_limit = 512;
 // IMF-fixdate (date_cache.hpp).
 constexpr std::size_t date_size = 29;
-
-// memcpy for the short pieces of a head (a reason phrase, a field block, a small
-// body): up to 32 bytes as two overlapping fixed-size copies, which compile to a
-// few moves instead of a call.
-inline void copy_short(char* dst, const char* src, std::size_t n) noexcept {
-  if (n >= 16 && n <= 32) {
-    std::memcpy(dst, src, 16);
-    std::memcpy(dst + n - 16, src + n - 16, 16);
-  } else if (n >= 8 && n < 16) {
-    std::memcpy(dst, src, 8);
-    std::memcpy(dst + n - 8, src + n - 8, 8);
-  } else if (n >= 4 && n < 8) {
-    std::memcpy(dst, src, 4);
-    std::memcpy(dst + n - 4, src + n - 4, 4);
-  } else if (n > 0) {
-    std::memcpy(dst, src, n);
-  }
-}
 
 void append_number(output_buffer& out, std::uint64_t v, int base = 10) {
   char digits[24];

@@ -36,6 +36,29 @@ TEST(HeaderText, SpillsPastTheInlineCapacityIntact) {
   EXPECT_EQ(copy.header_block(), "Content-Type: text/plain\r\n");
 }
 
+// Pieces of every length the inline copies handle differently (0-3, 4-7, 8-15,
+// 16-32, longer), through append() and append_field(), up to and past the
+// inline capacity, byte-exact, and after a move.
+TEST(HeaderText, PiecesOfEveryShortLengthStayByteExact) {
+  for (std::size_t len = 0; len <= 50; ++len) {
+    for (std::size_t before = 0; before <= 12; before += 3) {
+      header_text t;
+      std::string expect;
+      const std::string lead(before, 'L');
+      t.append(lead);
+      expect += lead;
+      const std::string piece(len, static_cast<char>('a' + len % 26));
+      t.append_field(std::string_view(piece).substr(0, len / 2), piece);
+      expect += piece.substr(0, len / 2) + ": " + piece + "\r\n";
+      t.append(piece);
+      expect += piece;
+      EXPECT_EQ(t.view(), expect) << len << " " << before;
+      header_text moved = std::move(t);
+      EXPECT_EQ(moved.view(), expect) << len << " " << before;
+    }
+  }
+}
+
 TEST(OutputBuffer, ArenaGrowsPastABlockAndIsReusedAfterDraining) {
   output_buffer out;
   std::string expect;

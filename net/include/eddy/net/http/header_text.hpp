@@ -5,7 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -15,52 +15,30 @@ namespace eddy::net::http {
 class header_text {
  public:
   /// Bytes kept inline: one Content-Type line ("Content-Type: text/plain;
-  /// charset=utf-8\r\n" is 41). Kept small: a response is moved through the
-  /// connection's coroutine frame, which every idle connection keeps.
+  /// charset=utf-8\r\n" is 41). Kept small: a response is moved from the
+  /// handler's frame to where it is written.
   static constexpr std::size_t inline_capacity = 48;
 
   header_text() = default;
 
   /// Appends `s`; moves everything to the heap the first time it does not fit.
-  header_text& append(std::string_view s) {
-    if (!heap_.empty() || size_ + s.size() > inline_capacity) {
-      if (heap_.empty()) heap_.assign(inline_, size_);
-      heap_.append(s);
-      return *this;
-    }
-    if (!s.empty()) std::memcpy(inline_ + size_, s.data(), s.size());
-    size_ += static_cast<std::uint32_t>(s.size());
-    return *this;
-  }
-
+  header_text& append(std::string_view s);
   /// Appends the line "name: value\r\n".
-  void append_field(std::string_view name, std::string_view value) {
-    const std::size_t n = name.size() + value.size() + 4;
-    if (!heap_.empty() || size_ + n > inline_capacity) {
-      append(name).append(": ").append(value).append("\r\n");
-      return;
-    }
-    char* p = inline_ + size_;
-    std::memcpy(p, name.data(), name.size());
-    p += name.size();
-    *p++ = ':';
-    *p++ = ' ';
-    if (!value.empty()) std::memcpy(p, value.data(), value.size());
-    p += value.size();
-    *p++ = '\r';
-    *p = '\n';
-    size_ += static_cast<std::uint32_t>(n);
-  }
+  void append_field(std::string_view name, std::string_view value);
 
   std::string_view view() const noexcept {
-    return heap_.empty() ? std::string_view(inline_, size_) : std::string_view(heap_);
+    return heap_ ? std::string_view(*heap_) : std::string_view(inline_, size_);
   }
   operator std::string_view() const noexcept { return view(); }
 
  private:
+  void to_heap(std::size_t more);
+
   std::uint32_t size_ = 0;  // bytes in inline_ (unused once heap_ holds the text)
   char inline_[inline_capacity];
-  std::string heap_;
+  // Behind a pointer: moving a response (twice per request) moves 8 bytes here,
+  // not a std::string with its small-string copy.
+  std::unique_ptr<std::string> heap_;
 };
 
 }  // namespace eddy::net::http
