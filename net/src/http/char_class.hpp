@@ -8,6 +8,8 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #if defined(__SSE2__)
@@ -109,6 +111,39 @@ inline std::size_t run_of(const char* p, std::size_t j, std::size_t n, std::size
     while (j < n && table[static_cast<unsigned char>(p[j])]) ++j;
   }
   return j;
+}
+
+/// Case-insensitive equality of a token `name` (all tchar, as a token run found
+/// it) with `lower`, a name of lowercase letters and '-' of the same size, a
+/// word at a time: for such bytes, b | 0x20 equals a lowercase letter only for
+/// its two cases, and '-' only for itself (its other preimage, CR, is no tchar).
+inline bool token_equals_lower(std::string_view name, std::string_view lower) noexcept {
+  const std::size_t n = name.size();
+  auto word8 = [](const char* p) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  };
+  auto word4 = [](const char* p) {
+    std::uint32_t w;
+    std::memcpy(&w, p, 4);
+    return w;
+  };
+  if (n != lower.size()) return false;
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 < n; i += 8) {
+      if ((word8(name.data() + i) | 0x2020202020202020u) != word8(lower.data() + i)) return false;
+    }
+    return (word8(name.data() + n - 8) | 0x2020202020202020u) == word8(lower.data() + n - 8);
+  }
+  if (n >= 4) {
+    return (word4(name.data()) | 0x20202020u) == word4(lower.data()) &&
+           (word4(name.data() + n - 4) | 0x20202020u) == word4(lower.data() + n - 4);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if ((name[i] | 0x20) != lower[i]) return false;
+  }
+  return true;
 }
 
 }  // namespace eddy::net::http::detail

@@ -35,10 +35,16 @@ bool is_field_value(std::string_view value) noexcept {
   auto has_zero = [](std::uint64_t x) { return (x - ones) & ~x & tops; };
   const char* p = value.data();
   std::size_t n = value.size();
-  for (; n >= 8; p += 8, n -= 8) {
+  auto bad = [&](const char* at) {
     std::uint64_t x;
-    std::memcpy(&x, p, 8);
-    if (has_zero(x) | has_zero(x ^ (ones * '\r')) | has_zero(x ^ (ones * '\n'))) return false;
+    std::memcpy(&x, at, 8);
+    return (has_zero(x) | has_zero(x ^ (ones * '\r')) | has_zero(x ^ (ones * '\n'))) != 0;
+  };
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 <= n; i += 8) {
+      if (bad(p + i)) return false;
+    }
+    return !bad(p + n - 8);  // the last word again, overlapping: covers the tail
   }
   for (; n > 0; ++p, --n) {
     if (*p == '\r' || *p == '\n' || *p == '\0') return false;

@@ -580,25 +580,25 @@ std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& 
     // Expect and a repeated Host stay with llhttp (and headers_complete()'s loop).
     switch (n.size()) {
       case 4:
-        if (iequals(n, "host") && facts.hosts++ != 0) return give_up();
+        if (detail::token_equals_lower(n, "host") && facts.hosts++ != 0) return give_up();
         break;
       case 6:
-        if (iequals(n, "expect")) return give_up();
+        if (detail::token_equals_lower(n, "expect")) return give_up();
         break;
       case 7:
-        if (iequals(n, "upgrade")) return give_up();
+        if (detail::token_equals_lower(n, "upgrade")) return give_up();
         break;
       case 10:
-        if (iequals(n, "connection")) {
+        if (detail::token_equals_lower(n, "connection")) {
           facts.close = facts.close || has_token(v, "close");
           facts.keep_alive = facts.keep_alive || has_token(v, "keep-alive");
         }
         break;
       case 14:
-        if (iequals(n, "content-length")) return give_up();
+        if (detail::token_equals_lower(n, "content-length")) return give_up();
         break;
       case 17:
-        if (iequals(n, "transfer-encoding")) return give_up();
+        if (detail::token_equals_lower(n, "transfer-encoding")) return give_up();
         break;
       default:
         break;

@@ -3,7 +3,10 @@
 // block, whatever the bound and read-ahead.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <string>
+
+#include <eddy/net/http/headers.hpp>
 
 #include "net/src/http/char_class.hpp"
 
@@ -46,6 +49,28 @@ TEST(CharClass, RunsAgreeWithTheirTablesForEveryByte) {
   check_class<char_class::token>('a');
   check_class<char_class::plain_target>('/');
   check_class<char_class::value>(' ');
+}
+
+// For token names, the word-at-a-time comparison is iequals: every tchar at every
+// position of the names the scan looks for, in both cases.
+TEST(CharClass, TokenEqualsLowerIsIequalsOnTokens) {
+  for (std::string_view lower : {"host", "expect", "upgrade", "connection", "content-length",
+                                 "transfer-encoding", "te", "x"}) {
+    std::string upper(lower);
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    EXPECT_TRUE(token_equals_lower(upper, lower)) << upper;
+    EXPECT_FALSE(token_equals_lower(upper.substr(1), lower));
+    for (std::size_t at = 0; at < lower.size(); ++at) {
+      for (int b = 0; b < 256; ++b) {
+        if (!token_chars[static_cast<unsigned char>(b)]) continue;
+        for (const std::string& base : {std::string(lower), upper}) {
+          std::string name = base;
+          name[at] = static_cast<char>(b);
+          EXPECT_EQ(token_equals_lower(name, lower), iequals(name, lower)) << name;
+        }
+      }
+    }
+  }
 }
 
 TEST(CharClass, TablesHoldTheRfcSets) {
