@@ -34,9 +34,9 @@ multi_thread_core::multi_thread_core(runtime_options opts) : opts_(std::move(opt
     w->next_shard = i;
     workers_.push_back(std::move(w));
   }
-  // Invariant 3: shards_per_worker shards per worker; each worker spawns into its
-  // own in turn, so a completion elsewhere rarely meets a spawn on one shard.
-  for (unsigned i = 0; i < n * shards_per_worker && i <= 0xffff; ++i)
+  // Invariant 3: shards_per_worker shards per worker; each worker links tasks into
+  // its own in turn, so a completion elsewhere rarely meets it on one shard.
+  for (unsigned i = 0; i < n * shards_per_worker && i < unowned; ++i)
     shards_.push_back(std::make_unique<shard>());
   idle_.reserve(n);
   workers_drive_ = opts_.reactor == reactor_mode::idle_worker;
@@ -101,7 +101,11 @@ void multi_thread_core::worker_main(worker& w) {
 }
 
 void multi_thread_core::run(worker& w, task_header* t) noexcept {
-  switch (run_task(t)) {
+  auto own_if_new = [this, &w](task_header* p) {
+    if (p->shard_ == unowned) [[unlikely]]
+      own(w, p);
+  };
+  switch (run_task(t, own_if_new)) {
     case run_outcome::idle:
       break;
     case run_outcome::requeue:
@@ -114,12 +118,30 @@ void multi_thread_core::run(worker& w, task_header* t) noexcept {
 }
 
 void multi_thread_core::complete(task_header* t) noexcept {
-  {
+  if (t->shard_ != unowned) {  // invariant 3: completed in its first poll otherwise
     shard& s = *shards_[t->shard_];
     std::lock_guard lock(s.mutex);
     s.tasks.erase(s.tasks.iterator_to(*t));
   }
   finish_task(t);
+}
+
+void multi_thread_core::own(worker& w, task_header* t) noexcept {
+  const auto count = static_cast<std::uint32_t>(shards_.size());
+  w.next_shard += static_cast<std::uint32_t>(workers_.size());
+  if (w.next_shard >= count) w.next_shard = w.index % count;
+  t->shard_ = static_cast<std::uint16_t>(w.next_shard);
+  shard& s = *shards_[t->shard_];
+  std::lock_guard lock(s.mutex);
+  s.tasks.push_back(*t);
+}
+
+void multi_thread_core::adopt(task_header* t) noexcept {
+  if (t->shard_ != unowned) return;  // owned: its shard has it
+  t->shard_ = 0;
+  shard& s = *shards_[0];
+  std::lock_guard lock(s.mutex);
+  s.tasks.push_back(*t);
 }
 
 task_header* multi_thread_core::pop_local(worker& w) noexcept { return w.queue.pop(); }
@@ -180,10 +202,10 @@ void multi_thread_core::push_local(worker& w, task_header* t) noexcept {
   if (idle_count_.load(std::memory_order_relaxed) > 0) notify_one();
 }
 
-void multi_thread_core::push_inject(task_header* t) noexcept {
+bool multi_thread_core::push_inject(task_header* t) noexcept {
   {
     std::lock_guard lock(inject_mutex_);
-    if (inject_closed_) return;  // shutting down: the task is being cancelled
+    if (inject_closed_) return false;  // shutting down: an owned task is being cancelled
     inject_.push_back(*t);
     injected_.store(inject_.size(), std::memory_order_seq_cst);
   }
@@ -191,6 +213,7 @@ void multi_thread_core::push_inject(task_header* t) noexcept {
   if (tls_reactor_core != this && !foreign_wake_.load(std::memory_order_relaxed))
     foreign_wake_.store(true, std::memory_order_relaxed);
   if (idle_count_.load(std::memory_order_seq_cst) > 0) notify_one();
+  return true;
 }
 
 void multi_thread_core::push_inject_batch(queue_t& batch) noexcept {
@@ -210,7 +233,7 @@ void multi_thread_core::schedule(task_header* t) noexcept {
   if (worker* w = current_worker()) {
     push_local(*w, t);
   } else {
-    push_inject(t);
+    (void)push_inject(t);  // invariant 3: a woken task is owned, so shutdown has it
   }
 }
 
@@ -220,34 +243,12 @@ void multi_thread_core::spawn(task_header* t) noexcept {
   // Not yet visible to any other thread: a plain store, no locked instruction.
   t->state_.store(t->state_.load(std::memory_order_relaxed) | state::scheduled,
                   std::memory_order_relaxed);
-  worker* w = current_worker();
-  const auto count = static_cast<std::uint32_t>(shards_.size());
-  if (w) {
-    w->next_shard += static_cast<std::uint32_t>(workers_.size());
-    if (w->next_shard >= count) w->next_shard = w->index % count;
-    t->shard_ = static_cast<std::uint16_t>(w->next_shard);
-  } else {
-    t->shard_ =
-        static_cast<std::uint16_t>(foreign_shard_.fetch_add(1, std::memory_order_relaxed) % count);
-  }
-  bool accepted = false;
-  {
-    shard& s = *shards_[t->shard_];
-    std::lock_guard lock(s.mutex);
-    if (!closed_) {
-      s.tasks.push_back(*t);
-      accepted = true;
-    }
-  }
-  if (!accepted) {  // the runtime is shutting down: cancelled before it ever runs
+  t->shard_ = unowned;  // invariant 3: owned from its first pending poll
+  if (worker* w = current_worker()) {
+    push_local(*w, t);
+  } else if (!push_inject(t)) {  // the runtime is shutting down: cancelled before it ever runs
     t->vtable_->cancel(t);
     finish_task(t);
-    return;
-  }
-  if (w) {
-    push_local(*w, t);
-  } else {
-    push_inject(t);
   }
 }
 
@@ -399,13 +400,15 @@ void multi_thread_core::shutdown() noexcept {
 
   // Invariant 4: from here on only this thread touches tasks.
   context_guard guard(this, driver_.get());
-  for (auto& s : shards_) {
-    std::lock_guard lock(s->mutex);
-    closed_ = true;
-  }
   {
+    // A spawn from outside now cancels its own task (invariant 3), and the
+    // tasks never polled, unowned, join the owned ones to be cancelled.
     std::lock_guard lock(inject_mutex_);
     inject_closed_ = true;
+    for (task_header& t : inject_) adopt(&t);
+  }
+  for (auto& w : workers_) {
+    while (task_header* t = w->queue.pop()) adopt(t);
   }
   // Destroy every frame first, while every cell is alive, then complete them.
   for (auto& s : shards_)

@@ -27,11 +27,18 @@
 //      wakes two workers and a removed worker always returns from park. A worker
 //      that leaves park by itself (the driver returned) takes itself out of idle_,
 //      or, if a notifier already did, consumes that notification.
-//   3. Each owned-task shard is guarded by its lock; a worker spawns into its own
-//      shards (index = worker mod workers) in turn, threads outside into any.
-//      `closed_` is set under every shard lock, so a spawn either lands in a
-//      shard before shutdown cancels the shard or sees closed_ and cancels the
-//      task itself.
+//   3. A task is owned (linked in an owned-task shard, guarded by the shard's
+//      lock) from the end of its first poll that returned pending until it
+//      completes: the worker that ran that poll links it into one of its own
+//      shards (index = worker mod workers, in turn) while the task is still
+//      `running` (run_task's on_pending), so no other thread can complete it
+//      meanwhile. Until then its shard_ is `unowned`, and it is in a run queue
+//      or running: a task that completes in its first poll never takes a shard
+//      lock. A task is never woken while unowned (its waker is only out during
+//      its first poll, and a wake then finds it `running`). Shutdown adopts the
+//      unowned tasks of the queues into a shard after the workers have stopped;
+//      a spawn from outside the workers that finds the injection queue closed
+//      cancels its task itself.
 //   4. After shutdown() has joined the workers and the reactor thread, only the
 //      destroying thread touches tasks: frames are destroyed there.
 //   5. `driving` (guarded by park_mutex) is set only while the worker holds
@@ -88,6 +95,8 @@ class multi_thread_core final : public scheduler {
   static constexpr unsigned park_spin = 32;
   /// Owned-task shards per worker (invariant 3).
   static constexpr unsigned shards_per_worker = 8;
+  /// shard_ of a task no shard holds yet (invariant 3).
+  static constexpr std::uint16_t unowned = 0xffff;
   /// Invariant 6: how soon a foreign wake must end a sleep to turn spinning on,
   /// and how long one spin lasts.
   static constexpr std::chrono::microseconds spin_window{50};
@@ -106,10 +115,10 @@ class multi_thread_core final : public scheduler {
     unsigned tick = 0;
     std::uint64_t steal_seed = 0;
     bool spin_before_park = false;  // invariant 6; this worker's thread only
-    std::uint32_t next_shard = 0;   // invariant 3: the shard of its next spawn
+    std::uint32_t next_shard = 0;   // invariant 3: the shard it links its next task into
   };
   struct shard {
-    futex_lock mutex;  // invariant 3; one compare-exchange per spawn and per completion
+    futex_lock mutex;  // invariant 3; one compare-exchange per owning and per completion
     owned_t tasks;
   };
 
@@ -119,13 +128,18 @@ class multi_thread_core final : public scheduler {
   void reactor_main();
   void run(worker& w, task_header* t) noexcept;
   void complete(task_header* t) noexcept;
+  /// Invariant 3: links `t` (running on `w`, unowned) into one of w's shards.
+  void own(worker& w, task_header* t) noexcept;
+  /// Invariant 3: shutdown, single-threaded: links an unowned queued task into a shard.
+  void adopt(task_header* t) noexcept;
   task_header* pop_local(worker& w) noexcept;
   /// One task of the injection queue; with `refill` (whose ring is empty), also
   /// moves a share of the rest onto that worker's ring.
   task_header* pop_inject(worker* refill = nullptr) noexcept;
   task_header* steal(worker& w) noexcept;
   void push_local(worker& w, task_header* t) noexcept;
-  void push_inject(task_header* t) noexcept;
+  /// False (nothing queued) once shutdown has closed the injection queue.
+  bool push_inject(task_header* t) noexcept;
   void push_inject_batch(queue_t& batch) noexcept;
   void notify_one() noexcept;
   void wake_worker(worker& w) noexcept;
@@ -146,7 +160,6 @@ class multi_thread_core final : public scheduler {
   std::unique_ptr<driver> driver_;
   std::vector<std::unique_ptr<worker>> workers_;
   std::vector<std::unique_ptr<shard>> shards_;
-  std::atomic<std::uint32_t> foreign_shard_{0};  // spawns from outside the workers
   std::vector<os_thread> threads_;
   os_thread reactor_thread_;
 
@@ -167,7 +180,6 @@ class multi_thread_core final : public scheduler {
 
   std::atomic<bool> stopping_{false};
   std::atomic<bool> reactor_stop_{false};
-  bool closed_ = false;  // invariant 3
 };
 
 }  // namespace eddy::detail

@@ -17,9 +17,16 @@ enum class run_outcome {
   finished,
 };
 
+struct no_pending_hook {
+  void operator()(task_header*) const noexcept {}
+};
+
 /// Polls `t` once (or destroys its frame if it was cancelled). Precondition: `t`
-/// was dequeued with `scheduled` set and `running` clear.
-inline run_outcome run_task(task_header* t) noexcept {
+/// was dequeued with `scheduled` set and `running` clear. `on_pending(t)` runs
+/// when the poll returned pending, while `t` is still `running`: no other thread
+/// can run or complete it until this returns.
+template <class OnPending = no_pending_hook>
+inline run_outcome run_task(task_header* t, OnPending&& on_pending = {}) noexcept {
   // scheduled -> running in one step (task_header invariant 1).
   state::word s = t->state_.fetch_xor(state::scheduled | state::running, std::memory_order_acq_rel);
   if (s & state::cancelled) [[unlikely]] {
@@ -31,12 +38,14 @@ inline run_outcome run_task(task_header* t) noexcept {
   bool done = t->vtable_->poll(t, cx);
   (void)w.release();
   if (done) return run_outcome::finished;
+  on_pending(t);
   s = t->state_.fetch_and(~state::running, std::memory_order_acq_rel);
   return (s & state::scheduled) ? run_outcome::requeue : run_outcome::idle;
 }
 
 /// Publishes completion, wakes the join handle and drops the executor's
-/// reference. The caller has already unlinked `t` from its owned-task list.
+/// reference. The caller has already unlinked `t` from its owned-task list, if
+/// it was in one.
 inline void finish_task(task_header* t) noexcept {
   state::word s = t->state_.load(std::memory_order_relaxed);
   state::word next;

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -272,6 +273,29 @@ TEST_P(RuntimeConformance, DestroyWithPendingTasksRunsTheirDestructors) {
     rt.block_on(sleep_for(std::chrono::milliseconds(5)));
   }
   EXPECT_EQ(destroyed.load(), 100);
+}
+
+// Destroyed right after the spawns, most tasks were never polled (on the
+// multi-thread runtime they are then in no owned-task shard, multi_thread_core.hpp
+// invariant 3, only in a run queue: the injection queue for spawns from outside,
+// a worker's ring for spawns from a task). Every frame is destroyed all the same:
+// each holds a copy of `token`, its parameter, until then.
+TEST_P(RuntimeConformance, DestroyRightAfterSpawningDestroysEveryFrame) {
+  auto token = std::make_shared<int>(0);
+  constexpr int outside = 3000, inside = 3000;
+  {
+    runtime rt = make_runtime(GetParam());
+    auto sleeper = [](std::shared_ptr<int>) -> task<> {
+      co_await sleep_for(std::chrono::hours(1));
+    };
+    rt.spawn([](std::shared_ptr<int> t, auto make) -> task<> {
+        for (int i = 0; i < inside; ++i) spawn(make(t)).detach();
+        co_return;
+      }(token, sleeper))
+        .detach();
+    for (int i = 0; i < outside; ++i) rt.spawn(sleeper(token)).detach();
+  }
+  EXPECT_EQ(token.use_count(), 1);
 }
 
 // Adaptive spinning (current_thread_core.hpp invariant 5, multi_thread_core.hpp
