@@ -16,8 +16,10 @@
 #include <sys/uio.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -246,8 +248,17 @@ struct server::stream_future {
 struct server::pending_response {
   const request* req;
   // The Date value, read once per batch pass: each response of a pipelined batch
-  // does not read the clock again. A handler that waits gets a fresh one.
-  std::string_view date;
+  // does not read the clock again. A handler that waits gets a fresh one. A copy,
+  // not a view of the cache: the batch may resume on another worker, and each
+  // thread's cache rewrites its text when the second changes.
+  std::array<char, 29> date_text{};
+  std::size_t date_size = 0;
+  void read_date() noexcept {
+    const std::string_view d = thread_date().now();  // IMF-fixdate: always 29 bytes
+    date_size = d.size() == date_text.size() ? d.size() : 0;
+    if (date_size != 0) std::memcpy(date_text.data(), d.data(), date_text.size());
+  }
+  std::string_view date() const noexcept { return {date_text.data(), date_size}; }
   std::optional<task<response>> handler;  // engaged while the handler waits
   stream_producer producer;
   write_result written{true, body_framing::complete};
@@ -258,7 +269,7 @@ write_result server::finish_response(output_buffer& out, response&& resp,
   bump(stats_.requests);
   const request& req = *pending.req;
   const bool stopping = stopping_.load(std::memory_order_acquire);
-  const response_context ctx{pending.date, req.method() == method::head,
+  const response_context ctx{pending.date(), req.method() == method::head,
                              req.keep_alive() && !stopping, req.version_minor()};
   if (auto* c = std::get_if<chunked_body>(&resp.body())) pending.producer = std::move(c->producer);
   return write_response(out, std::move(resp), ctx);
@@ -326,7 +337,7 @@ struct server::handler_future {
       bump(srv->stats_.handler_errors);
       resp = internal_error();
     }
-    pending->date = thread_date().now();
+    pending->read_date();
     pending->written = srv->finish_response(*out, std::move(resp), *pending);
     return std::monostate{};
   }
@@ -473,7 +484,7 @@ task<bool> server::serve_batch(connection& c) {
 
   for (;;) {
     // 1. Every event the received bytes make, answered into `out` in order.
-    pending.date = thread_date().now();
+    pending.read_date();
     while (end == ending::none) {
       const codec_event ev = codec.next();
       if (ev == codec_event::need_input) break;
@@ -483,7 +494,7 @@ task<bool> server::serve_batch(connection& c) {
       }
       if (ev == codec_event::error) {
         count_error(codec.error_status());
-        write_error(out, codec.error_status(), pending.date);
+        write_error(out, codec.error_status(), pending.date());
         end = ending::error;
         break;
       }
@@ -497,7 +508,7 @@ task<bool> server::serve_batch(connection& c) {
       const bool handler_waits = co_await respond_future{this, &out, &pending};
       if (handler_waits || pending.written.framing != body_framing::complete) {
         if (!co_await serve_slow(stream, out, pending, handler_waits)) co_return false;
-        pending.date = thread_date().now();  // the slow path may have taken a while
+        pending.read_date();  // the slow path may have taken a while
       }
       const bool keep_alive = pending.written.keep_alive;
       pending.producer = {};
