@@ -87,7 +87,7 @@ inline __m128i members(__m128i x) {
 
 /// The first index from `j` whose byte is not in class K, or `n` if the bytes
 /// [j, n) all are. Bytes up to `readable` (>= n) may be read, though only
-/// [0, n) decide the answer; with `nul_at_n` a byte outside every class is at
+/// [j, n) decide the answer; with `nul_at_n` a byte outside every class is at
 /// p[n] (it stops the table loop without a bounds check).
 template <char_class K>
 inline std::size_t run_of(const char* p, std::size_t j, std::size_t n, std::size_t readable,

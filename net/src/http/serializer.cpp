@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string_view>
 #include <variant>
 
@@ -27,6 +28,21 @@ void append_number(output_buffer& out, std::uint64_t v, int base = 10) {
   auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v, base);
   (void)ec;  // 24 digits hold any uint64_t
   out.append({digits, static_cast<std::size_t>(end - digits)});
+}
+
+// The bytes of a body short enough to go out in its head's own pass (none, or
+// owned or borrowed bytes up to inline_body_limit); nullopt for any other.
+std::optional<std::string_view> short_body(const response::body_type& body) noexcept {
+  std::string_view bytes;
+  if (const auto* b = std::get_if<borrowed_body>(&body)) {
+    bytes = b->bytes;
+  } else if (const auto* s = std::get_if<std::string>(&body)) {
+    bytes = *s;
+  } else if (!std::holds_alternative<std::monostate>(body)) {
+    return std::nullopt;
+  }
+  if (bytes.size() > inline_body_limit) return std::nullopt;
+  return bytes;
 }
 
 struct body_writer {
@@ -69,19 +85,9 @@ write_result write_response(output_buffer& out, response&& r, const response_con
   const std::string_view reason = ok ? std::string_view() : reason_phrase(r.status());
   const std::string_view fields = r.header_block();
   const bool need_allow = r.status() == status::method_not_allowed && !r.header("Allow");
-  std::string_view inline_body;
-  bool body_written = ctx.head || no_content;
-  if (!body_written && length && *length <= inline_body_limit) {
-    if (const auto* b = std::get_if<borrowed_body>(&r.body())) {
-      inline_body = b->bytes;
-      body_written = true;
-    } else if (const auto* s = std::get_if<std::string>(&r.body())) {
-      inline_body = *s;
-      body_written = true;
-    } else if (std::holds_alternative<std::monostate>(r.body())) {
-      body_written = true;
-    }
-  }
+  const bool head_only = ctx.head || no_content;
+  const std::optional<std::string_view> small = head_only ? std::nullopt : short_body(r.body());
+  const std::string_view inline_body = small.value_or(std::string_view());
   constexpr std::size_t fixed_bound = 19             // "HTTP/1.1 NNNNN " "\r\n" + final "\r\n"
                                       + 8            // "Date: " "\r\n"
                                       + 9            // "Allow: \r\n"
@@ -142,8 +148,8 @@ write_result write_response(output_buffer& out, response&& r, const response_con
   put(inline_body);
   out.commit(static_cast<std::size_t>(p - begin));
 
-  if (ctx.head || no_content) return {keep_alive, body_framing::complete};
-  if (!body_written) std::visit(body_writer{out}, r.body());
+  if (head_only) return {keep_alive, body_framing::complete};
+  if (!small) std::visit(body_writer{out}, r.body());
   return {keep_alive, framing};
 }
 

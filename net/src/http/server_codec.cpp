@@ -573,9 +573,7 @@ std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& 
     i = run_of<char_class::value>(p, i, avail, readable, sentinel);
     if (avail - i < 2 || p[i] != '\r' || p[i + 1] != '\n') return give_up();
     if (out.size() >= cfg.max_header_count) return give_up();
-    std::size_t value_end = i;
-    while (value_end > value && (p[value_end - 1] == ' ' || p[value_end - 1] == '\t')) --value_end;
-    const std::string_view v(p + value, value_end - value);
+    const std::string_view v = trim_ows({p + value, i - value});  // trailing OWS only, here
     // By length first, as in headers_complete(). Framing, protocol switches,
     // Expect and a repeated Host stay with llhttp (and headers_complete()'s loop).
     switch (n.size()) {
