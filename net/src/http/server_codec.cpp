@@ -28,6 +28,11 @@
 //      scanned head then goes through simple_head_complete(): headers_complete()
 //      cut down to the checks such a head can fail, in the same order, giving
 //      the same request or error (the fuzzer compares the two paths).
+//   7. The codec alone decides whether a message may follow another: release()
+//      ends the stream after a request that is not keep-alive (headers_complete():
+//      Connection tokens with their OWS trimmed, as RFC 9110 says). llhttp's own
+//      decision, which misses a token followed by a tab, is switched off (lenient
+//      keep-alive), so it never refuses a message the codec has allowed.
 #include <eddy/net/http/server_codec.hpp>
 
 #include <llhttp.h>
@@ -93,11 +98,15 @@ std::string_view trim_ows(std::string_view s) noexcept {
 }  // namespace
 
 struct server_codec::impl {
-  explicit impl(const codec_settings& s) : cfg(s) {
+  explicit impl(const codec_settings& s) : cfg(s) { init_parser(); }
+  ~impl() { give_back(buf, cap); }
+  // Invariant 7: release() decides whether another message may follow, so llhttp
+  // runs with lenient keep-alive and is back at a message start after each one.
+  void init_parser() noexcept {
     llhttp_init(&parser, HTTP_REQUEST, &callbacks());
+    llhttp_set_lenient_keep_alive(&parser, 1);
     parser.data = this;
   }
-  ~impl() { give_back(buf, cap); }
   // Makes a parked impl (no buffer, between messages) fresh for another codec;
   // the vectors keep their capacity.
   void reset(const codec_settings& s, std::size_t done) noexcept {
@@ -735,8 +744,7 @@ codec_event server_codec::impl::next() {
       }
     }
     if (!parser_fresh) [[unlikely]] {
-      llhttp_init(&parser, HTTP_REQUEST, &callbacks());
-      parser.data = this;
+      init_parser();
       parser_fresh = true;
     }
     const char* start = buf.get() + parsed;

@@ -58,6 +58,11 @@ TEST(CodecSimpleHead, AcceptedHeadsParseAsLlhttpParsesThem) {
       "GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, CLOSE\r\n\r\n",
       "GET / HTTP/1.0\r\nConnection: Keep-Alive \r\nHost: a\r\n\r\nGET /2 HTTP/1.0\r\n\r\n",
       "GET / HTTP/1.0\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n",
+      // A tab after the token is OWS: the codec keeps the connection, and llhttp
+      // (whose own check misses the token) must parse the next message (invariant 7).
+      "GET / HTTP/1.0\r\nConnection: keep-alive\t\r\n\r\nGET /2 HTTP/1.0\r\n\r\n",
+      "POST / HTTP/1.0\r\nConnection: keep-alive\t\r\nContent-Length: 1\r\n\r\nx"
+      "POST /2 HTTP/1.0\r\nContent-Length: 0\r\n\r\n",
       "HEAD /x?y HTTP/1.1\r\nHost: a\r\nConnection: foo,  keep-alive\r\n\r\n"
       "GET /z HTTP/1.1\r\nHost: a\r\n\r\n",
       "GET / HTTP/1.1\r\nX: 1\r\nHOST: a\r\nConnection:close\r\n\r\n",
@@ -118,6 +123,8 @@ TEST(CodecSimpleHead, EdgeHeadsGiveWhatLlhttpGives) {
       "GET * HTTP/1.1\r\nHost: a\r\n\r\n",
       "GET /bad%zz HTTP/1.1\r\nHost: a\r\n\r\n",  // 400 either way
       "GET /%00 HTTP/1.1\r\nHost: a\r\n\r\n",
+      // Trailing OWS after a Connection token, then bytes that are no request.
+      "GET / HTTP/1.0\r\nConnection: keep-alive\t\r\n\r\n\r\n\n\rGET /x.0\r\n\r\n",
   };
   for (const char* h : heads) expect_same(h);
 }
