@@ -73,9 +73,13 @@ struct poll_scope {
   context* cx = nullptr;
   std::exception_ptr error;
 
+  // Inline: it runs at every co_await's resumption; the throw is out of line.
   void rethrow_if_error() {
     if (error) [[unlikely]]
-      std::rethrow_exception(std::exchange(error, nullptr));
+      rethrow();
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void rethrow() {
+    std::rethrow_exception(std::exchange(error, nullptr));
   }
 };
 
