@@ -188,7 +188,9 @@ void current_thread_core::park() noexcept {
       return;
     parked_ = true;  // invariant 3
   }
-  const auto parked_at = std::chrono::steady_clock::now();
+  const bool timed = time_next_park_;
+  std::chrono::steady_clock::time_point parked_at{};
+  if (timed) parked_at = std::chrono::steady_clock::now();
   driver_->park(std::nullopt);
   bool remote;
   {
@@ -196,13 +198,14 @@ void current_thread_core::park() noexcept {
     parked_ = false;
     remote = !inject_.empty() || !spawned_.empty();
   }
+  remote = remote || main_woken_.load(std::memory_order_relaxed);
   // invariant 5: another thread ended this sleep soon after it began; the next
   // idle moment spins a little first, so the next such wake-up costs no syscall
   // on either side (and no sleeping CPU to wake).
-  if ((remote || main_woken_.load(std::memory_order_relaxed)) &&
-      std::chrono::steady_clock::now() - parked_at < spin_window) {
+  if (timed && remote && std::chrono::steady_clock::now() - parked_at < spin_window) {
     spin_before_park_ = true;
   }
+  time_next_park_ = remote;
   since_driver_turn_ = 0;
 }
 

@@ -228,6 +228,55 @@ TEST(TimeDriver, HugeParkTimeoutsSaturate) {
   EXPECT_EQ(cw.wakes(), 1);
 }
 
+TEST(TimeDriver, RecentNowIsTheLastTurnsTimeBetweenTurns) {
+  using sc = std::chrono::steady_clock;
+  time_driver drv(std::make_unique<fake_driver>());
+  // Before its first turn the driver has no turn time: the clock is read.
+  auto before = sc::now();
+  auto fresh = drv.recent_now();
+  EXPECT_GE(fresh, before);
+  EXPECT_LE(fresh, sc::now());
+
+  auto a = sc::now();
+  drv.park(0ns);
+  auto b = sc::now();
+  auto turn = drv.recent_now();
+  EXPECT_GE(turn, a);
+  EXPECT_LE(turn, b);
+  while (sc::now() <= b) {
+  }
+  // Time has moved on; between turns recent_now() reads no clock.
+  EXPECT_EQ(drv.recent_now(), turn);
+  EXPECT_LT(drv.recent_now(), drv.now());
+
+  drv.park(0ns);  // the next turn moves it
+  EXPECT_GT(drv.recent_now(), turn);
+}
+
+TEST(TimeDriver, RecentNowReadsTheClockWhileTheDriverIsParked) {
+  // Another thread may run tasks while one thread sleeps in the driver (the
+  // multi-thread runtime): the last turn's time may be old by then.
+  auto inner = std::make_unique<fake_driver>();
+  auto* fake = inner.get();
+  time_driver drv(std::move(inner));
+  drv.park(0ns);
+  auto turn = drv.recent_now();
+  std::thread parker([&] { drv.park(std::nullopt); });
+  fake->wait_until_parked();
+  auto during = std::chrono::steady_clock::now();
+  EXPECT_GT(during, turn);
+  EXPECT_GE(drv.recent_now(), during);
+  drv.unpark();
+  parker.join();
+  EXPECT_GE(drv.recent_now(), during);  // the turn that ended the park
+}
+
+TEST_F(TimeDriverPaused, RecentNowIsNowOnAPausedClock) {
+  drv.park(0ns);
+  drv.advance(5ms);  // no turn since
+  EXPECT_EQ(drv.recent_now(), t0 + 5ms);
+}
+
 TEST(TimeDriver, InsertFromAnotherThreadUnparksOnlyForAnEarlierDeadline) {
   auto inner = std::make_unique<fake_driver>(/*block_finite=*/true);
   auto* fake = inner.get();

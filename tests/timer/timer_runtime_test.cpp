@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include <eddy/runtime.hpp>
@@ -116,6 +117,30 @@ TEST(TimerRuntimeRealClock, ShortSleepTakesAtLeastItsDuration) {
   auto took = std::chrono::steady_clock::now() - start;
   EXPECT_GE(took, 15ms);
   EXPECT_LT(took, 10s);  // a generous bound: parked, not lost
+}
+
+TEST(TimerRuntimeRealClock, RecentNowAfterATimerWakeIsPastItsDeadline) {
+  // A task woken by a timer sees the turn that fired it: recent_now() is at or
+  // after the deadline (a timeout set from it does not start before the wake
+  // that caused it) and no later than the real time.
+  current_thread_executor ex(
+      std::make_unique<time_driver>(std::make_unique<eddy::detail::thread_parker>()));
+  auto main = []() -> task<std::pair<timer::clock::time_point, timer::clock::time_point>> {
+    auto s = sleep_for(3ms);
+    const auto deadline = s.deadline();
+    co_await std::move(s);
+    co_return std::pair{deadline, timer::recent_now()};
+  };
+  auto [deadline, seen] = ex.block_on(main());
+  EXPECT_GE(seen, deadline);
+  EXPECT_LE(seen, std::chrono::steady_clock::now());
+}
+
+TEST(TimerNoRuntime, RecentNowIsTheSteadyClock) {
+  auto before = std::chrono::steady_clock::now();
+  auto t = timer::recent_now();
+  EXPECT_GE(t, before);
+  EXPECT_LE(t, std::chrono::steady_clock::now());
 }
 
 }  // namespace

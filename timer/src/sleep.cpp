@@ -26,6 +26,11 @@ clock::time_point now() noexcept {
   return std::chrono::steady_clock::now();
 }
 
+clock::time_point recent_now() noexcept {
+  if (auto* drv = current_time_driver()) return drv->recent_now();
+  return std::chrono::steady_clock::now();
+}
+
 }  // namespace timer
 
 static_assert(sizeof(sleep_future) == sizeof(timer::detail::timer_entry));

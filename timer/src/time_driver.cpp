@@ -139,9 +139,12 @@ void time_driver::park_real(std::optional<nanoseconds> timeout) {
   std::optional<nanoseconds> wait = timeout;
   {
     std::lock_guard lock(mutex_);
-    time_point now = clock_.now();
+    // The clock is read only when there is a deadline to wait for: an I/O-driven
+    // thread without timers parks with no read beyond fire()'s.
     std::uint64_t until = no_tick;
-    if (auto next = wheel_->next_expiration()) {
+    auto next = wheel_->next_expiration();
+    time_point now = next || wait ? clock_.now() : time_point{};
+    if (next) {
       // The inner driver (epoll) takes whole milliseconds: round up, or a 300 us
       // deadline becomes 0 and spins.
       auto left = std::chrono::ceil<tick_duration>(tick_time(*next) - now);
@@ -155,6 +158,7 @@ void time_driver::park_real(std::optional<nanoseconds> timeout) {
     parked_ = true;
     parked_until_ = until;
   }
+  turn_now_.store(parked_mark, std::memory_order_relaxed);  // recent_now() reads the clock
   inner_->park(wait);
   unparked_.store(false, std::memory_order_relaxed);
   fire(clock_.now());
@@ -197,6 +201,7 @@ void time_driver::park_paused(std::optional<nanoseconds> timeout) {
 
 std::size_t time_driver::fire(time_point now) {
   std::size_t fired = 0;
+  turn_now_.store(now, std::memory_order_relaxed);
   std::unique_lock lock(mutex_);
   parked_ = false;
   wheel_->advance(ticks_since_origin(now, false), fired_);

@@ -417,7 +417,8 @@ server::connection::connection(tcp_stream stream, connection_guard guard) noexce
       codec_(guard_.srv->settings_.codec),
       // Before its first request a connection is held to the header timeout: a
       // client that connects and sends nothing is as slow as one that trickles.
-      idle_deadline_(timer::deadline_after(guard_.srv->settings_.header_timeout)),
+      idle_deadline_(
+          timer::deadline_from(timer::recent_now(), guard_.srv->settings_.header_timeout)),
       request_deadline_(idle_deadline_) {
   (void)stream_.set_nodelay(true);  // responses leave at once, not after the peer's ACK
   // An idle connection's whole task (server.hpp, "Memory").
@@ -439,7 +440,8 @@ polled<void> server::connection::poll(context& cx) {
       // completed yet (then the first one's deadline still holds).
       if (codec_.requests_completed() != 0) {
         request_started_ = false;
-        idle_deadline_ = timer::deadline_after(srv.settings_.keep_alive_timeout);
+        idle_deadline_ =
+            timer::deadline_from(timer::recent_now(), srv.settings_.keep_alive_timeout);
       } else {
         idle_deadline_ = request_deadline_;
       }
@@ -532,7 +534,7 @@ task<bool> server::serve_batch(connection& c) {
     // 3. The rest of a started request, bounded by its deadline.
     if (!c.request_started_) {
       c.request_started_ = true;
-      c.request_deadline_ = timer::deadline_after(settings_.header_timeout);
+      c.request_deadline_ = timer::deadline_from(timer::recent_now(), settings_.header_timeout);
     }
     const auto r = co_await read_future{
         this, c.guard_.slot, &stream, &codec, &c.deadline_timer_, c.request_deadline_, false};

@@ -17,7 +17,9 @@
 //      finds nothing switches it off, so a thread driven by I/O and timers (no
 //      remote wake-ups) never spins, and one that spins wastes at most one window.
 //      The spin does not turn the driver: while it lasts, I/O and timers wait
-//      (at most one window, 50 us).
+//      (at most one window, 50 us). A sleep is timed (two clock reads) only if
+//      the one before it was ended by another thread (time_next_park_), so a
+//      thread driven by I/O reads no clock to park.
 #pragma once
 
 #include <atomic>
@@ -88,6 +90,7 @@ class current_thread_core final : public scheduler {
   owned_t owned_;  // invariant 1
   unsigned since_driver_turn_ = 0;
   bool spin_before_park_ = false;  // invariants 1 and 5
+  bool time_next_park_ = true;     // invariants 1 and 5
   std::atomic<bool> main_woken_{false};
 
   futex_lock mutex_;  // invariant 2; taken twice per park: a futex lock, not a pthread mutex

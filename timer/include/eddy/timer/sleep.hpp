@@ -29,10 +29,17 @@ class time_driver;
 /// on a thread that runs no runtime.
 [[nodiscard]] clock::time_point now() noexcept;
 
-/// now() + d, saturating at time_point::max() (sleep_for(hours::max()) is "never").
+/// The time at which the current runtime's timer driver last turned: no clock
+/// read, never later than now() and at most one driver turn earlier (now() itself
+/// with a paused clock). For a timeout that is set often and need not start at
+/// the exact instant, such as a connection's idle deadline. steady_clock::now()
+/// on a thread that runs no runtime.
+[[nodiscard]] clock::time_point recent_now() noexcept;
+
+/// start + d, saturating at time_point::max() (sleep_for(hours::max()) is "never").
 template <class Rep, class Period>
-[[nodiscard]] clock::time_point deadline_after(std::chrono::duration<Rep, Period> d) noexcept {
-  clock::time_point start = now();
+[[nodiscard]] clock::time_point deadline_from(clock::time_point start,
+                                              std::chrono::duration<Rep, Period> d) noexcept {
   if (d <= d.zero()) return start;
   auto room = clock::time_point::max() - start;
   if (std::chrono::duration<long double, std::nano>(d).count() >=
@@ -41,6 +48,12 @@ template <class Rep, class Period>
     return clock::time_point::max();
   }
   return start + std::chrono::ceil<clock::duration>(d);
+}
+
+/// now() + d, saturating at time_point::max() (sleep_for(hours::max()) is "never").
+template <class Rep, class Period>
+[[nodiscard]] clock::time_point deadline_after(std::chrono::duration<Rep, Period> d) noexcept {
+  return deadline_from(now(), d);
 }
 }  // namespace timer
 
