@@ -4,6 +4,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <eddy/net/http/headers.hpp>
 
 namespace eddy::net::http {
@@ -28,13 +32,35 @@ response response::method_not_allowed(std::string_view allow) {
   return r;
 }
 
-// Eight bytes at a time: a byte of `x` is zero iff has_zero() sets its top bit
-// (bytes above a zero byte may be flagged too; only "any" matters here).
+// With SSE2, sixteen bytes at a time; otherwise (and below eight bytes) eight at
+// a time, where a byte of `x` is zero iff has_zero() sets its top bit (bytes above
+// a zero byte may be flagged too; only "any" matters here).
 bool is_field_value(std::string_view value) noexcept {
-  constexpr std::uint64_t ones = 0x0101010101010101, tops = 0x8080808080808080;
-  auto has_zero = [](std::uint64_t x) { return (x - ones) & ~x & tops; };
   const char* p = value.data();
   std::size_t n = value.size();
+#if defined(__SSE2__)
+  // Sixteen bytes at a time; a value of 8 to 15 bytes is one check of its first
+  // and last eight (overlapping), so "text/plain" costs one compare, not a loop.
+  auto bad16 = [](__m128i x) {
+    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\r')),
+                                                  _mm_cmpeq_epi8(x, _mm_set1_epi8('\n'))),
+                                     _mm_cmpeq_epi8(x, _mm_setzero_si128()));
+    return _mm_movemask_epi8(hit) != 0;
+  };
+  auto load16 = [](const char* at) {
+    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+  };
+  auto load8 = [](const char* at) { return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(at)); };
+  if (n >= 16) {
+    for (std::size_t i = 0; i + 16 <= n; i += 16) {
+      if (bad16(load16(p + i))) return false;
+    }
+    return !bad16(load16(p + n - 16));  // the tail, overlapping
+  }
+  if (n >= 8) return !bad16(_mm_unpacklo_epi64(load8(p), load8(p + n - 8)));
+#endif
+  constexpr std::uint64_t ones = 0x0101010101010101, tops = 0x8080808080808080;
+  auto has_zero = [](std::uint64_t x) { return (x - ones) & ~x & tops; };
   auto bad = [&](const char* at) {
     std::uint64_t x;
     std::memcpy(&x, at, 8);
