@@ -454,10 +454,12 @@ polled<void> server::connection::poll(context& cx) {
     const read_outcome r = p.value();
     switch (r.kind) {
       case read_kind::data:
-        if (r.n == 0)
+        if (r.n == 0) {
           codec_.finish();
-        else
+          peer_finished_ = true;
+        } else {
           codec_.commit(r.n);
+        }
         batch_ = srv.serve_batch(*this);
         break;
       case read_kind::error:
@@ -540,10 +542,12 @@ task<bool> server::serve_batch(connection& c) {
         this, c.guard_.slot, &stream, &codec, &c.deadline_timer_, c.request_deadline_, false};
     switch (r.kind) {
       case read_kind::data:
-        if (r.n == 0)
+        if (r.n == 0) {
           codec.finish();
-        else
+          c.peer_finished_ = true;
+        } else {
           codec.commit(r.n);
+        }
         break;
       case read_kind::error:
         bump(stats_.io_errors);
@@ -559,7 +563,11 @@ task<bool> server::serve_batch(connection& c) {
     // A 408 goes out through step 2's flush, then the loop ends.
   }
 
-  co_await linger(stream, c.guard_.slot, codec, c.deadline_timer_);
+  // Lingering (half-close, then drain) keeps a client's unread request bytes
+  // from turning our close into a reset that could destroy the response. Once
+  // the peer's end of stream has been read there are none: close at once, which
+  // saves a shutdown() and a read() per connection the client ended.
+  if (!c.peer_finished_) co_await linger(stream, c.guard_.slot, codec, c.deadline_timer_);
   co_return false;
 }
 

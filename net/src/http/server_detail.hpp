@@ -120,6 +120,8 @@ class server::connection {
   /// A request that has started (some of it received) must be complete by then.
   timer::clock::time_point request_deadline_;
   bool request_started_ = true;
+  /// A read returned 0: the peer sends nothing more, so closing needs no linger.
+  bool peer_finished_ = false;
   task<bool> batch_;  // invariants 1 and 2
 };
 

@@ -204,6 +204,26 @@ class RawSocketTest(unittest.TestCase):
         self.assertLess(elapsed, KEEPALIVE_TIMEOUT_MS / 1000 + 3)
         c.close()
 
+    def test_half_closed_client_gets_every_answer_then_eof(self):
+        # The client sends its requests and its end of stream at once, while one
+        # of them waits in its handler: every answer comes, in order, then a
+        # graceful close (no reset), and nothing more is read or written.
+        c = self.server.connect()
+        c.send(get(b"/plaintext") + get(b"/sleep?ms=20") + get(b"/plaintext"))
+        c.sock.shutdown(__import__("socket").SHUT_WR)
+        bodies = [c.read_response()[2] for _ in range(3)]
+        self.assertEqual(bodies, [b"Hello, World!", b"slept 20 ms\n", b"Hello, World!"])
+        self.assertTrue(c.reads_eof(timeout=5))
+        c.close()
+
+    def test_half_closed_inside_a_request_is_400_then_eof(self):
+        c = self.server.connect()
+        c.send(b"GET /plaintext HTTP/1.1\r\nHost: t\r\n")  # the head never ends
+        c.sock.shutdown(__import__("socket").SHUT_WR)
+        self.assertEqual(c.read_response()[0], 400)
+        self.assertTrue(c.reads_eof(timeout=5))
+        c.close()
+
     def test_peer_reset_mid_response(self):
         # A big response to a client that vanishes: the server must carry on.
         c = self.server.connect()
