@@ -29,11 +29,12 @@ class time_driver;
 /// on a thread that runs no runtime.
 [[nodiscard]] clock::time_point now() noexcept;
 
-/// The time at which the current runtime's timer driver last turned: no clock
-/// read, never later than now() and at most one driver turn earlier (now() itself
-/// with a paused clock). For a timeout that is set often and need not start at
-/// the exact instant, such as a connection's idle deadline. steady_clock::now()
-/// on a thread that runs no runtime.
+/// The time at which the current runtime's timer driver last turned, with no
+/// clock read (time_driver::recent_now()): never later than now(), and earlier at
+/// most by the time tasks have run since that turn; now() itself while the driver
+/// is parked or its clock paused. For a timeout that is set often and need not
+/// start at the exact instant, such as a connection's idle deadline.
+/// steady_clock::now() on a thread that runs no runtime.
 [[nodiscard]] clock::time_point recent_now() noexcept;
 
 /// start + d, saturating at time_point::max() (sleep_for(hours::max()) is "never").
