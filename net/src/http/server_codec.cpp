@@ -23,11 +23,14 @@
 //      following one is parsed, and request() can be rebuilt from offsets.
 //   6. A message starts either in llhttp or in scan_simple_head(), never both:
 //      the scan runs only between messages (llhttp then waits at a message
-//      start, and stays there), takes a whole head or nothing, and accepts only
-//      heads that llhttp's strict mode parses to the same spans and facts. A
-//      scanned head then goes through simple_head_complete(): headers_complete()
-//      cut down to the checks such a head can fail, in the same order, giving
-//      the same request or error (the fuzzer compares the two paths).
+//      start, and stays there), takes a whole head or nothing, and takes only
+//      heads that llhttp's strict mode parses, and headers_complete() accepts,
+//      to the same request: every refusal (a missing Host, a bad escape in the
+//      path, a limit) is left to llhttp and headers_complete(), so both paths
+//      give the same error by construction (the fuzzer compares the two paths).
+//      A scanned message records no spans and never materializes again: the
+//      scan builds the request, and the message is released before anything can
+//      move the buffer (prepare() and next() release it first).
 //   7. The codec alone decides whether a message may follow another: release()
 //      ends the stream after a request that is not keep-alive (headers_complete():
 //      Connection tokens with their OWS trimmed, as RFC 9110 says). llhttp's own
@@ -171,31 +174,20 @@ struct server_codec::impl {
 
   bool request_line_without_version() const noexcept;
   void begin_message() noexcept;
-  /// What the head says beyond the spans: from llhttp, or from scan_simple_head().
+  /// What the head says beyond the spans, from llhttp.
   struct head_facts {
     std::uint8_t major, minor, method;
     bool chunked;
     bool has_content_length;
     std::uint64_t content_length;
-    // From scan_simple_head() only: an origin-form target without '#', split
-    // where its first '?' is (npos: no query), and whether the path has a '%'.
-    // The scan also leaves the fields in req.headers_ (not in `fields`: nothing
-    // materializes a scanned message again) and what headers_complete()'s loop
-    // over them would find: the Host count and the Connection tokens.
-    bool path_escaped = false;
-    bool close = false;
-    bool keep_alive = false;
-    std::uint8_t hosts = 0;
-    std::size_t query_at = std::string_view::npos;
   };
   int headers_complete(const head_facts& h) noexcept;
-  int simple_head_complete(const head_facts& h) noexcept;
   int llhttp_headers_complete() noexcept {
     return headers_complete({parser.http_major, parser.http_minor, parser.method,
                              (parser.flags & F_CHUNKED) != 0,
                              (parser.flags & F_CONTENT_LENGTH) != 0, parser.content_length});
   }
-  std::size_t scan_simple_head(std::size_t limit, head_facts& facts) noexcept;
+  std::size_t scan_simple_head(std::size_t limit) noexcept;
   std::string_view decoded_path() const noexcept {
     return path_raw ? view(raw_path) : std::string_view(path_buf);
   }
@@ -461,54 +453,15 @@ int server_codec::impl::headers_complete(const head_facts& h) noexcept {
   return 0;
 }
 
-// headers_complete() for a head scan_simple_head() took (invariant 6). Of its
-// checks, only two can fail on such a head, and they come in the same order: the
-// scan took HTTP/1.x with one SP between the parts, an origin-form target, no
-// Expect, no framing field and at most one Host; it counted the Host and
-// Connection fields, and left the fields themselves in req.headers_.
-int server_codec::impl::simple_head_complete(const head_facts& h) noexcept {
-  head_done = true;
-  auto& r = req;
-  r.major_ = 1;
-  r.minor_ = h.minor;
-  r.method_ = h.method == HTTP_GET ? http::method::get : http::method::head;
-  if (h.hosts == 0 && r.minor_ >= 1) return refuse(status::bad_request, "missing Host");
-  r.keep_alive_ = r.minor_ >= 1 ? !h.close : h.keep_alive && !h.close;
-  r.expects_continue_ = false;
-  r.chunked_ = false;
-  r.content_length_.reset();
-  continue_pending = false;
-
-  const char* const b = buf.get() + base;
-  const std::string_view target(b + url.off, url.len);
-  // split_target()'s origin-form result: the path is never empty (it starts with '/').
-  const std::size_t path_len = std::min(h.query_at, url.len);
-  raw_path = {url.off, path_len};
-  query =
-      path_len < url.len ? span_ref{url.off + path_len + 1, url.len - path_len - 1} : span_ref{};
-  path_raw = !h.path_escaped;
-  if (!path_raw) {
-    path_buf.clear();
-    if (!detail::percent_decode(target.substr(0, path_len), path_buf))
-      return refuse(status::bad_request, "bad percent-encoding in path");
-  }
-  materialized_at = b;
-  r.method_name_ = std::string_view(b + method_span.off, method_span.len);
-  r.target_ = target;
-  r.raw_path_ = target.substr(0, path_len);
-  r.query_ = view(query);
-  r.path_ = decoded_path();
-  r.body_ = {};
-  return 0;
-}
-
 // The simple-head fast path (invariant 6): a whole GET or HEAD head of plain
-// ASCII, with no body, no Upgrade and nothing llhttp would parse leniently, is
-// scanned here in one pass instead of by llhttp, which sees only the other
-// requests. Returns the head's length with the spans and `facts` filled in, or 0
-// (nothing changed) to let llhttp parse it: anything unusual, including every
-// error and any head not complete in [parsed, limit), goes the llhttp way.
-std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& facts) noexcept {
+// ASCII, with no body, no Upgrade and nothing llhttp would parse leniently or
+// refuse, is scanned here in one pass instead of by llhttp, which sees only the
+// other requests. Returns the head's length with the request built, or 0 to let
+// llhttp parse it: anything unusual, including every error and any head not
+// complete in [parsed, limit), goes the llhttp way. The request's fields are
+// written as the scan goes; when it gives up, llhttp's path writes every one of
+// them again (headers_complete() and materialize()) before anyone reads them.
+std::size_t server_codec::impl::scan_simple_head(std::size_t limit) noexcept {
   const char* const p = buf.get() + parsed;
   const std::size_t avail = limit - parsed;
   // A NUL (in no table) just past the bytes, in the buffer's free space, stops
@@ -518,29 +471,30 @@ std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& 
   const std::size_t readable = cap - parsed;  // runs may read ahead up to here
   using detail::char_class;
   using detail::run_of;
+  auto& r = req;
   std::size_t i;
   if (avail >= 4 && std::memcmp(p, "GET ", 4) == 0) {
     i = 4;
-    facts.method = HTTP_GET;
+    r.method_ = http::method::get;
   } else if (avail >= 5 && std::memcmp(p, "HEAD ", 5) == 0) {
     i = 5;
-    facts.method = HTTP_HEAD;
+    r.method_ = http::method::head;
   } else {
     return 0;
   }
   const std::size_t target = i;
   if (i >= avail || p[i] != '/') return 0;
-  // Plain target bytes in runs; a '?' or '%' is noted and passed (invariant 6:
-  // the same split as split_target(), since the set has no '#').
-  facts.query_at = std::string_view::npos;
-  facts.path_escaped = false;
+  // Plain target bytes in runs; a '?' or '%' is noted and passed: the same split
+  // as split_target() (origin form, and the set has no '#').
+  std::size_t query_at = 0;  // 0: none (the path starts with '/')
+  bool escaped = false;
   for (;;) {
     i = run_of<char_class::plain_target>(p, i, avail, readable, sentinel);
-    if (i >= avail) break;
+    if (i >= avail) return 0;
     if (p[i] == '?') {
-      if (facts.query_at == std::string_view::npos) facts.query_at = i - target;
+      if (query_at == 0) query_at = i;
     } else if (p[i] == '%') {
-      if (facts.query_at == std::string_view::npos) facts.path_escaped = true;
+      escaped = escaped || query_at == 0;
     } else {
       break;
     }
@@ -551,61 +505,56 @@ std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& 
   if (std::memcmp(p + i, " HTTP/1.", 8) != 0 || (p[i + 8] != '1' && p[i + 8] != '0') ||
       p[i + 9] != '\r' || p[i + 10] != '\n')
     return 0;
-  const std::size_t version_at = i + 6;  // "1.x", as llhttp reports it
-  facts.major = 1;
-  facts.minor = static_cast<std::uint8_t>(p[i + 8] - '0');
+  const bool http11 = p[i + 8] == '1';
+  r.major_ = 1;
+  r.minor_ = http11 ? 1 : 0;
   i += 11;
-  begin_message();  // from here, every return 0 undoes it
-  auto& out = req.headers_;
+  auto& out = r.headers_;
   out.clear();
-  auto give_up = [&] {
-    in_message = false;
-    out.clear();
-    return std::size_t{0};
-  };
-  facts.hosts = 0;
-  facts.close = facts.keep_alive = false;
+  unsigned hosts = 0;
+  bool close = false;
+  bool keep_alive = false;
   for (;;) {
-    if (avail - i < 2) return give_up();
+    if (avail - i < 2) return 0;
     if (p[i] == '\r') {
-      if (p[i + 1] != '\n') return give_up();
+      if (p[i + 1] != '\n') return 0;
       i += 2;
       break;
     }
     const std::size_t name = i;
     i = run_of<char_class::token>(p, i, avail, readable, sentinel);
-    if (i == name || i >= avail || p[i] != ':') return give_up();
+    if (i == name || i >= avail || p[i] != ':') return 0;
     const std::string_view n(p + name, i - name);
     ++i;
     while (i < avail && (p[i] == ' ' || p[i] == '\t')) ++i;
     const std::size_t value = i;
     i = run_of<char_class::value>(p, i, avail, readable, sentinel);
-    if (avail - i < 2 || p[i] != '\r' || p[i + 1] != '\n') return give_up();
-    if (out.size() >= cfg.max_header_count) return give_up();
+    if (avail - i < 2 || p[i] != '\r' || p[i + 1] != '\n') return 0;
+    if (out.size() >= cfg.max_header_count) return 0;
     const std::string_view v = trim_ows({p + value, i - value});  // trailing OWS only, here
     // By length first, as in headers_complete(). Framing, protocol switches,
     // Expect and a repeated Host stay with llhttp (and headers_complete()'s loop).
     switch (n.size()) {
       case 4:
-        if (detail::token_equals_lower(n, "host") && facts.hosts++ != 0) return give_up();
+        if (detail::token_equals_lower(n, "host") && hosts++ != 0) return 0;
         break;
       case 6:
-        if (detail::token_equals_lower(n, "expect")) return give_up();
+        if (detail::token_equals_lower(n, "expect")) return 0;
         break;
       case 7:
-        if (detail::token_equals_lower(n, "upgrade")) return give_up();
+        if (detail::token_equals_lower(n, "upgrade")) return 0;
         break;
       case 10:
         if (detail::token_equals_lower(n, "connection")) {
-          facts.close = facts.close || has_token(v, "close");
-          facts.keep_alive = facts.keep_alive || has_token(v, "keep-alive");
+          close = close || has_token(v, "close");
+          keep_alive = keep_alive || has_token(v, "keep-alive");
         }
         break;
       case 14:
-        if (detail::token_equals_lower(n, "content-length")) return give_up();
+        if (detail::token_equals_lower(n, "content-length")) return 0;
         break;
       case 17:
-        if (detail::token_equals_lower(n, "transfer-encoding")) return give_up();
+        if (detail::token_equals_lower(n, "transfer-encoding")) return 0;
         break;
       default:
         break;
@@ -613,12 +562,26 @@ std::size_t server_codec::impl::scan_simple_head(std::size_t limit, head_facts& 
     out.push_back({n, v});
     i += 2;
   }
-  method_span = {rel(p), target - 1};
-  url = {rel(p + target), target_len};
-  version = {rel(p + version_at), 3};
-  facts.chunked = false;
-  facts.has_content_length = false;
-  facts.content_length = 0;
+  // headers_complete()'s checks and facts for such a head, in its order.
+  if (hosts == 0 && http11) return 0;  // missing Host: headers_complete() refuses it
+  const std::size_t path_end = query_at != 0 ? query_at : target + target_len;
+  r.raw_path_ = {p + target, path_end - target};
+  if (escaped) [[unlikely]] {
+    path_buf.clear();
+    if (!detail::percent_decode(r.raw_path_, path_buf)) return 0;  // headers_complete() refuses it
+    r.path_ = path_buf;
+  } else {
+    r.path_ = r.raw_path_;
+  }
+  const std::size_t query_len = query_at != 0 ? target + target_len - query_at - 1 : 0;
+  r.query_ = query_len != 0 ? std::string_view(p + query_at + 1, query_len) : std::string_view();
+  r.keep_alive_ = http11 ? !close : keep_alive && !close;
+  r.expects_continue_ = false;
+  r.chunked_ = false;
+  r.content_length_.reset();
+  r.method_name_ = {p, target - 1};
+  r.target_ = {p + target, target_len};
+  r.body_ = {};
   return i;
 }
 
@@ -734,10 +697,8 @@ codec_event server_codec::impl::next() {
         return fail(status::request_header_fields_too_large, "header section too large");
     }
     if (!in_message && cfg.simple_heads) {
-      head_facts facts;
-      if (const std::size_t n = scan_simple_head(limit, facts)) {  // invariant 6
+      if (const std::size_t n = scan_simple_head(limit)) {  // invariant 6
         parsed += n;
-        if (simple_head_complete(facts) != 0) return fail(err_status, err_reason);
         yielded = true;
         ++completed;
         return codec_event::request;
@@ -866,13 +827,17 @@ void server_codec::finish() noexcept {
 }
 
 codec_event server_codec::next() {
-  if (!impl_ && closed_while_parked_) return codec_event::closed;
+  if (impl_) [[likely]]
+    return impl_->next();
+  if (closed_while_parked_) return codec_event::closed;
   return live().next();
 }
 
 const http::request& server_codec::request() const noexcept {
+  if (impl_) [[likely]]
+    return impl_->req;
   static const http::request none;
-  return impl_ ? impl_->req : none;
+  return none;
 }
 status server_codec::error_status() const noexcept {
   return impl_ ? impl_->err_status : status::bad_request;
