@@ -1,9 +1,11 @@
 // char_class.hpp: the byte classes the codec's simple-head scan runs over, and
 // the run itself: how many bytes from a start belong to a class.
 //
-// Each class is a table, and on x86-64 also the same set as SSE2 range and
-// equality tests, so that a run reads 16 bytes at a time; the tables decide the
-// last bytes of a run, and tests compare the two forms on every byte value.
+// Each class is a table. On x86-64 a run reads 16 bytes at a time and tests them
+// against the class's common part (letters, and the few other bytes names and
+// targets are mostly made of) in a few SSE2 compares; the table decides each
+// byte that ends such a part, and the bytes of the run's last block. Tests
+// compare the runs with the tables on every byte value at every position.
 #pragma once
 
 #include <array>
@@ -64,22 +66,24 @@ inline __m128i in_range(__m128i x, unsigned char lo, unsigned char hi) {
 }
 inline __m128i is(__m128i x, char c) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(c)); }
 
-/// 0xff in each lane whose byte is in the class: the tables' sets as ranges.
+/// A letter: x | 0x20 is a lowercase letter exactly for the two cases of one.
+inline __m128i is_alpha(__m128i x) {
+  return in_range(_mm_or_si128(x, _mm_set1_epi8(0x20)), 'a', 'z');
+}
+
+/// 0xff in each lane whose byte is in the class's common part: the bytes most
+/// names and targets are made of, in a few compares. The rest of the class is
+/// rare there; run_of() asks the table about the byte that ends such a run.
 template <char_class K>
-inline __m128i members(__m128i x) {
+inline __m128i common(__m128i x) {
   if constexpr (K == char_class::token) {
-    return _mm_or_si128(
-        _mm_or_si128(_mm_or_si128(in_range(x, '#', '\''), in_range(x, '*', '+')),
-                     _mm_or_si128(in_range(x, '-', '.'), in_range(x, '0', '9'))),
-        _mm_or_si128(_mm_or_si128(in_range(x, 'A', 'Z'), in_range(x, '^', 'z')),
-                     _mm_or_si128(is(x, '!'), _mm_or_si128(is(x, '|'), is(x, '~')))));
+    return _mm_or_si128(is_alpha(x), is(x, '-'));
   } else if constexpr (K == char_class::plain_target) {
-    return _mm_or_si128(
-        _mm_or_si128(_mm_or_si128(in_range(x, '&', ';'), in_range(x, '@', 'Z')),
-                     _mm_or_si128(in_range(x, 'a', 'z'), is(x, '!'))),
-        _mm_or_si128(_mm_or_si128(is(x, '$'), is(x, '=')), _mm_or_si128(is(x, '_'), is(x, '~'))));
+    // '&' to ';' holds &'()*+,-./ the digits and :;
+    return _mm_or_si128(_mm_or_si128(is_alpha(x), in_range(x, '&', ';')),
+                        _mm_or_si128(is(x, '='), is(x, '_')));
   } else {
-    return _mm_or_si128(in_range(x, 0x20, 0x7e), is(x, '\t'));
+    return _mm_or_si128(in_range(x, 0x20, 0x7e), is(x, '\t'));  // the whole class
   }
 }
 }  // namespace simd
@@ -92,19 +96,22 @@ inline __m128i members(__m128i x) {
 template <char_class K>
 inline std::size_t run_of(const char* p, std::size_t j, std::size_t n, std::size_t readable,
                           bool nul_at_n) noexcept {
+  constexpr const char_table& table = table_of(K);
 #if defined(__SSE2__)
   while (j + 16 <= readable) {
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j));
-    const unsigned out = ~static_cast<unsigned>(_mm_movemask_epi8(simd::members<K>(x))) & 0xffffu;
+    const unsigned out = ~static_cast<unsigned>(_mm_movemask_epi8(simd::common<K>(x))) & 0xffffu;
     if (out != 0) {
       j += static_cast<std::size_t>(__builtin_ctz(out));
-      return j < n ? j : n;
+      if (j >= n) return n;
+      if (!table[static_cast<unsigned char>(p[j])]) return j;
+      ++j;  // in the class, outside its common part: the run goes on
+      continue;
     }
     j += 16;
     if (j >= n) return n;
   }
 #endif
-  constexpr const char_table& table = table_of(K);
   if (nul_at_n) {
     while (table[static_cast<unsigned char>(p[j])]) ++j;
   } else {
