@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 namespace eddy::net::http {
 
@@ -12,6 +14,22 @@ namespace {
 constexpr std::array allow_order{method::get,     method::head,    method::post,
                                  method::put,     method::delete_, method::patch,
                                  method::options, method::trace,   method::connect};
+// a == b for strings of the same size n: up to 16 bytes as two overlapping word
+// compares (a route's path is short), longer ones by memcmp.
+bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+  auto word = [](const char* p) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  };
+  if (n >= 8 && n <= 16) return word(a) == word(b) && word(a + n - 8) == word(b + n - 8);
+  if (n > 16) return std::memcmp(a, b, n) == 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 router::entry& router::entry_for(std::string_view path, bool prefix) {
@@ -55,7 +73,8 @@ router& router::route_prefix(method m, std::string_view prefix, handler h) {
 router::match_result router::match(method m, std::string_view path) const noexcept {
   const entry* found = nullptr;
   for (const auto& e : entries_) {
-    if (!e.prefix && e.path == path) {
+    if (!e.prefix && e.path.size() == path.size() &&
+        same_bytes(e.path.data(), path.data(), path.size())) {
       found = &e;
       break;
     }

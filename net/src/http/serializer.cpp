@@ -30,19 +30,19 @@ void append_number(output_buffer& out, std::uint64_t v, int base = 10) {
   out.append({digits, static_cast<std::size_t>(end - digits)});
 }
 
-// The bytes of a body short enough to go out in its head's own pass (none, or
-// owned or borrowed bytes up to inline_body_limit); nullopt for any other.
-std::optional<std::string_view> short_body(const response::body_type& body) noexcept {
-  std::string_view bytes;
-  if (const auto* b = std::get_if<borrowed_body>(&body)) {
-    bytes = b->bytes;
-  } else if (const auto* s = std::get_if<std::string>(&body)) {
-    bytes = *s;
-  } else if (!std::holds_alternative<std::monostate>(body)) {
-    return std::nullopt;
-  }
-  if (bytes.size() > inline_body_limit) return std::nullopt;
-  return bytes;
+// What the head needs to know of a body: its length (none for a stream), and
+// for bytes in memory, the bytes themselves.
+struct body_facts {
+  std::optional<std::uint64_t> length;
+  std::optional<std::string_view> bytes;
+};
+
+body_facts facts_of(const response& r) noexcept {
+  const auto& body = r.body();
+  if (const auto* b = std::get_if<borrowed_body>(&body)) return {b->bytes.size(), b->bytes};
+  if (const auto* s = std::get_if<std::string>(&body)) return {s->size(), std::string_view(*s)};
+  if (std::holds_alternative<std::monostate>(body)) return {0, std::string_view()};
+  return {r.content_length(), std::nullopt};
 }
 
 struct body_writer {
@@ -70,7 +70,8 @@ struct body_writer {
 
 write_result write_response(output_buffer& out, response&& r, const response_context& ctx) {
   const bool no_content = status_has_no_content(r.status());
-  const auto length = r.content_length();
+  const body_facts body = facts_of(r);
+  const auto& length = body.length;
   bool keep_alive = ctx.keep_alive && !r.close();
   body_framing framing = body_framing::complete;
   if (!no_content && !length) {
@@ -86,8 +87,9 @@ write_result write_response(output_buffer& out, response&& r, const response_con
   const std::string_view fields = r.header_block();
   const bool need_allow = r.status() == status::method_not_allowed && !r.header("Allow");
   const bool head_only = ctx.head || no_content;
-  const std::optional<std::string_view> small = head_only ? std::nullopt : short_body(r.body());
-  const std::string_view inline_body = small.value_or(std::string_view());
+  // Bodies up to inline_body_limit are copied in the head's own pass.
+  const bool small = !head_only && body.bytes && body.bytes->size() <= inline_body_limit;
+  const std::string_view inline_body = small ? *body.bytes : std::string_view();
   constexpr std::size_t fixed_bound = 19             // "HTTP/1.1 NNNNN " "\r\n" + final "\r\n"
                                       + 8            // "Date: " "\r\n"
                                       + 9            // "Allow: \r\n"

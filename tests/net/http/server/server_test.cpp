@@ -83,6 +83,25 @@ TEST(Router, OtherMethodIs405WithAllow) {
   EXPECT_EQ(resp.header("Allow"), "GET, HEAD, POST");
 }
 
+// Exact paths of every length up to 40 (the comparison works by words up to 16
+// bytes): each matches itself only, not a path one byte different anywhere.
+TEST(Router, ExactPathsMatchByEveryByte) {
+  for (std::size_t n = 1; n <= 40; ++n) {
+    std::string path = "/";
+    for (std::size_t i = 1; i < n; ++i) path += static_cast<char>('a' + i % 26);
+    router r;
+    r.get(path, text("x"));
+    ASSERT_NE(r.match(method::get, path).target, nullptr) << path;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string other = path;
+      other[i] = 'Z';
+      EXPECT_EQ(r.match(method::get, other).target, nullptr) << other;
+    }
+    EXPECT_EQ(r.match(method::get, path + "a").target, nullptr);
+    EXPECT_EQ(r.match(method::get, path.substr(0, n - 1)).target, nullptr);
+  }
+}
+
 TEST(Router, HeadFallsBackToGet) {
   router r;
   r.get("/a", text("a"));
