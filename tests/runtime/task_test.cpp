@@ -79,6 +79,47 @@ TEST(Task, SpuriousWakeRepollsLeafWithoutResuming) {
   EXPECT_EQ(cw.wakes, 2);
 }
 
+// poll_keep() leaves the value in the task: value() is the object the body
+// returned, still there after a further look and movable from, until reset().
+TEST(Task, PollKeepLeavesTheValueInTheTask) {
+  test::manual_event ev;
+  auto body = [](test::manual_event& e) -> task<std::string> {
+    co_await e.wait();
+    co_return std::string(40, 'x');  // longer than any small-string buffer
+  };
+  task<std::string> t = body(ev);
+  test::counting_waker cw;
+  {
+    waker w = cw.make();
+    context cx(w);
+    EXPECT_FALSE(t.poll_keep(cx));
+    ev.fire();
+    ASSERT_TRUE(t.poll_keep(cx));
+    EXPECT_TRUE(t.done());
+    const char* bytes = t.value().data();
+    EXPECT_EQ(t.value(), std::string(40, 'x'));
+    std::string taken = std::move(t.value());
+    EXPECT_EQ(taken.data(), bytes);  // moved out of the task, never copied
+    t.reset();
+    EXPECT_FALSE(t.valid());
+  }
+  ev.stored.reset();
+  EXPECT_EQ(cw.live(), 0);
+}
+
+TEST(Task, PollKeepRethrowsTheTasksException) {
+  auto thrower = []() -> task<int> {
+    throw std::runtime_error("kept");
+    co_return 1;
+  };
+  task<int> t = thrower();
+  test::counting_waker cw;
+  waker w = cw.make();
+  context cx(w);
+  EXPECT_THROW((void)t.poll_keep(cx), std::runtime_error);
+  EXPECT_TRUE(t.done());
+}
+
 TEST(Task, ExceptionPropagatesToAwaiter) {
   auto thrower = []() -> task<int> {
     throw std::runtime_error("boom");

@@ -289,24 +289,20 @@ struct server::respond_future {
     const request& req = *pending->req;
     const auto match = srv->router_.match(req.method(), req.path());
     if (!match.target) return finish(http::router::not_matched(match));
-    // The handler's response is written from where its first poll put it: no
-    // response object here to move it into (a response is ~180 bytes).
-    bool threw = false;
-    polled<response> p = [&]() -> polled<response> {
-      try {
-        return pending->handler.emplace((*match.target)(req)).poll(cx);
-      } catch (...) {
-        threw = true;
-        return eddy::pending;
-      }
-    }();
-    if (!threw && p.is_pending()) return true;
-    pending->handler.reset();
-    if (threw) {
+    // The handler's response is written from its task, where the handler's
+    // co_return put it: not moved again (a response is ~180 bytes).
+    bool done = false;
+    try {
+      done = pending->handler.emplace((*match.target)(req)).poll_keep(cx);
+    } catch (...) {
+      pending->handler.reset();
       bump(srv->stats_.handler_errors);
       return finish(internal_error());
     }
-    return finish(std::move(p).value());
+    if (!done) return true;
+    const bool waits = finish(std::move(pending->handler->value()));
+    pending->handler.reset();
+    return waits;
   }
 
  private:

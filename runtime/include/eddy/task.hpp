@@ -216,6 +216,7 @@ class promise final : public promise_base {
   /// Precondition: the caller has rethrown the poll_scope's error, if any. A
   /// reference, so that poll() moves the value once, straight into its polled<T>.
   T&& take_result() noexcept { return std::move(*value_); }
+  T& value() noexcept { return *value_; }
 
  private:
   std::optional<T> value_;
@@ -284,6 +285,18 @@ class [[nodiscard]] task {
   /// Polls the task as a future: runs it until it completes or suspends on a
   /// pending leaf. Rethrows the task's exception when it completes with one.
   polled<T> poll(context& cx) {
+    if (!poll_keep(cx)) return pending;
+    if constexpr (std::is_void_v<T>) {
+      return ready();
+    } else {
+      return handle_.promise().take_result();
+    }
+  }
+
+  /// poll() that leaves the value in the task: true when the task completed,
+  /// and then value() is its value until reset(). A caller that only reads the
+  /// value (or moves parts of it) saves moving all of it out.
+  bool poll_keep(context& cx) {
     assert(handle_ && !handle_.done() && "poll of an empty or finished task");
     detail::poll_root& r = root_;
     // The scope lives for this call only; a leaf's exception lands in it.
@@ -294,7 +307,7 @@ class [[nodiscard]] task {
       ~unset() { r.scope = nullptr; }
     } guard{r};
     if (r.leaf_poll) {
-      if (!r.leaf_poll(r.leaf, cx)) return pending;
+      if (!r.leaf_poll(r.leaf, cx)) return false;
       r.leaf_poll = nullptr;
     } else if (!r.resume_point) {
       handle_.promise().root_ = &r;
@@ -307,14 +320,17 @@ class [[nodiscard]] task {
     if (!handle_.done()) {
       assert(r.leaf_poll && "a task suspended without a pending leaf");
       assert(!scope.error && "an exception outlived the resumption that should rethrow it");
-      return pending;
+      return false;
     }
     scope.rethrow_if_error();
-    if constexpr (std::is_void_v<T>) {
-      return ready();
-    } else {
-      return handle_.promise().take_result();
-    }
+    return true;
+  }
+
+  /// The value of a task poll_keep() saw complete.
+  template <class U = T>
+  requires(!std::is_void_v<U>) U& value() noexcept {
+    assert(handle_ && handle_.done());
+    return handle_.promise().value();
   }
 
   /// Destroys the coroutine frame (wherever it is suspended; its locals'
