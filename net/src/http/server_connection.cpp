@@ -262,11 +262,20 @@ struct server::pending_response {
   std::optional<task<response>> handler;  // engaged while the handler waits
   stream_producer producer;
   write_result written{true, body_framing::complete};
+  // Responses written and not yet counted in stats_.requests: the shared
+  // counter takes them once per flush, not once per pipelined response.
+  std::uint64_t answered = 0;
 };
+
+void server::publish_answered(pending_response& pending) noexcept {
+  if (pending.answered == 0) return;
+  stats_.requests.fetch_add(pending.answered, std::memory_order_relaxed);
+  pending.answered = 0;
+}
 
 write_result server::finish_response(output_buffer& out, response&& resp,
                                      pending_response& pending) {
-  bump(stats_.requests);
+  ++pending.answered;  // counted before it goes out (publish_answered())
   const request& req = *pending.req;
   const bool stopping = stopping_.load(std::memory_order_acquire);
   const response_context ctx{pending.date(), req.method() == method::head,
@@ -346,6 +355,7 @@ task<bool> server::serve_slow(tcp_stream& stream, output_buffer& out, pending_re
                               bool handler_waits) {
   if (handler_waits) {
     if (!out.empty()) {
+      publish_answered(pending);
       auto f = co_await flush_future{&stream, &out, settings_.write_timeout};
       if (!f) {
         bump(f.error() == eddy::errc::timed_out ? stats_.write_timeouts : stats_.io_errors);
@@ -356,6 +366,7 @@ task<bool> server::serve_slow(tcp_stream& stream, output_buffer& out, pending_re
   }
   const body_framing framing = pending.written.framing;
   if (framing != body_framing::complete) {  // HEAD never gets here: no producer run
+    publish_answered(pending);              // its head goes out with the body's first flush
     if (pending.producer && !co_await stream_body(stream, out, framing, pending.producer))
       co_return false;
     write_last_chunk(out, framing);
@@ -507,7 +518,10 @@ task<bool> server::serve_batch(connection& c) {
       pending.req = &codec.request();
       const bool handler_waits = co_await respond_future{this, &out, &pending};
       if (handler_waits || pending.written.framing != body_framing::complete) {
-        if (!co_await serve_slow(stream, out, pending, handler_waits)) co_return false;
+        if (!co_await serve_slow(stream, out, pending, handler_waits)) {
+          publish_answered(pending);
+          co_return false;
+        }
         pending.read_date();  // the slow path may have taken a while
       }
       const bool keep_alive = pending.written.keep_alive;
@@ -517,6 +531,7 @@ task<bool> server::serve_batch(connection& c) {
     }
 
     // 2. One flush for the whole batch.
+    publish_answered(pending);
     if (!out.empty()) {
       auto f = co_await flush_future{&stream, &out, settings_.write_timeout};
       if (!f) {

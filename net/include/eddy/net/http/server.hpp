@@ -204,6 +204,7 @@ class server {
   task<void> linger(tcp_stream& stream, detail::connection_slot* slot, server_codec& codec,
                     sleep_future& deadline_timer);
   write_result finish_response(output_buffer& out, response&& resp, pending_response& pending);
+  void publish_answered(pending_response& pending) noexcept;
   task<bool> stream_body(tcp_stream& stream, output_buffer& out, body_framing framing,
                          stream_producer& producer);
   void reap() noexcept;
