@@ -48,6 +48,7 @@
 #include "net/src/http/buffer_pool.hpp"
 #include "net/src/http/char_class.hpp"
 #include "net/src/http/target.hpp"
+#include "net/src/http/thread_exit_hook.hpp"
 
 namespace eddy::net::http {
 namespace {
@@ -747,28 +748,39 @@ namespace {
 
 // Parked impls (server_codec::release_buffer()): an idle connection's codec is a
 // few words, and the next request takes a parked impl with its capacity back,
-// read block included (at most max_cached_blocks of them per thread).
+// read block included (at most max_cached_blocks of them per thread). As the
+// block cache (buffer_pool.cpp): constant-initialised initial-exec TLS, emptied
+// by an exit hook armed when the thread first parks an impl.
 struct impl_cache {
   server_codec::impl* items[max_cached_blocks];
-  std::size_t count = 0;
-  ~impl_cache();
+  std::size_t count;
+  bool hooked;  // the exit hook is armed
+  bool dead;    // the exit hook ran: nothing is parked any more
 };
 
-impl_cache& parked() noexcept {
-  thread_local impl_cache c;
-  return c;
+[[gnu::tls_model("initial-exec")]] constinit thread_local impl_cache tls_parked{};
+
+struct parked_exit_hook {
+  ~parked_exit_hook() {
+    auto& c = tls_parked;
+    while (c.count > 0) {
+      auto* im = c.items[--c.count];
+      im->buf.reset();  // straight to the heap: the block cache may be gone already
+      im->cap = 0;
+      delete im;
+    }
+    c.hooked = false;
+    c.dead = true;
+  }
+};
+
+bool arm_parked_exit_hook() noexcept {
+  detail::arm_thread_exit_hook<parked_exit_hook>();
+  tls_parked.hooked = true;
+  return true;
 }
 
 }  // namespace
-
-impl_cache::~impl_cache() {
-  while (count > 0) {
-    auto* im = items[--count];
-    im->buf.reset();  // straight to the heap: the block cache may be gone already
-    im->cap = 0;
-    delete im;
-  }
-}
 
 server_codec::server_codec(const codec_settings& settings) : cfg_(settings) {}
 server_codec::~server_codec() = default;
@@ -777,7 +789,7 @@ server_codec& server_codec::operator=(server_codec&&) noexcept = default;
 
 server_codec::impl& server_codec::live() {
   if (!impl_) {
-    auto& c = parked();
+    auto& c = tls_parked;
     if (c.count > 0) {
       impl_.reset(c.items[--c.count]);
       impl_->reset(cfg_, completed_);
@@ -805,12 +817,14 @@ void server_codec::feed(std::string_view bytes) {
 
 bool server_codec::release_buffer() noexcept {
   if (!impl_) return true;
-  auto& c = parked();
+  auto& c = tls_parked;
+  const bool room =
+      c.count < max_cached_blocks && (c.hooked || (!c.dead && arm_parked_exit_hook()));
   // A parked impl keeps its read block: the next request takes both at once.
-  if (!impl_->release_buffer(c.count < max_cached_blocks)) return false;
+  if (!impl_->release_buffer(room)) return false;
   if (!impl_->parkable()) return true;
   completed_ = impl_->completed;
-  if (c.count < max_cached_blocks) {
+  if (room) {
     c.items[c.count++] = impl_.release();
   } else {
     impl_.reset();  // the cache is full: an idle connection still keeps nothing
