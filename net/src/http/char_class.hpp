@@ -124,7 +124,8 @@ inline std::size_t run_of(const char* p, std::size_t j, std::size_t n, std::size
 /// it) with `lower`, a name of lowercase letters and '-' of the same size, a
 /// word at a time: for such bytes, b | 0x20 equals a lowercase letter only for
 /// its two cases, and '-' only for itself (its other preimage, CR, is no tchar).
-inline bool token_equals_lower(std::string_view name, std::string_view lower) noexcept {
+[[gnu::always_inline]] inline bool token_equals_lower(std::string_view name,
+                                                      std::string_view lower) noexcept {
   const std::size_t n = name.size();
   auto word8 = [](const char* p) {
     std::uint64_t w;

@@ -526,13 +526,11 @@ std::size_t server_codec::impl::scan_simple_head(std::size_t limit) noexcept {
     i = run_of<char_class::token>(p, i, avail, readable, sentinel);
     if (i == name || i >= avail || p[i] != ':') return 0;
     const std::string_view n(p + name, i - name);
-    ++i;
-    while (i < avail && (p[i] == ' ' || p[i] == '\t')) ++i;
-    const std::size_t value = i;
+    const std::size_t value = ++i;  // the value's run takes its OWS too (SP, HTAB are in it)
     i = run_of<char_class::value>(p, i, avail, readable, sentinel);
     if (avail - i < 2 || p[i] != '\r' || p[i + 1] != '\n') return 0;
     if (out.size() >= cfg.max_header_count) return 0;
-    const std::string_view v = trim_ows({p + value, i - value});  // trailing OWS only, here
+    const std::string_view v = trim_ows({p + value, i - value});
     // By length first, as in headers_complete(). Framing, protocol switches,
     // Expect and a repeated Host stay with llhttp (and headers_complete()'s loop).
     switch (n.size()) {
