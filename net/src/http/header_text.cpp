@@ -1,7 +1,7 @@
 // header_text.cpp: appending, inline while the text fits.
 #include <eddy/net/http/header_text.hpp>
 
-#include "net/src/http/copy_short.hpp"
+#include <eddy/net/http/detail/copy_short.hpp>
 
 namespace eddy::net::http {
 
@@ -24,23 +24,9 @@ header_text& header_text::append(std::string_view s) {
   return *this;
 }
 
-void header_text::append_field(std::string_view name, std::string_view value) {
-  const std::size_t n = name.size() + value.size() + 4;
-  if (heap_ || size_ + n > inline_capacity) {
-    if (!heap_) to_heap(n);
-    heap_->append(name).append(": ").append(value).append("\r\n");
-    return;
-  }
-  char* p = inline_ + size_;
-  copy_short(p, name.data(), name.size());
-  p += name.size();
-  *p++ = ':';
-  *p++ = ' ';
-  copy_short(p, value.data(), value.size());
-  p += value.size();
-  *p++ = '\r';
-  *p = '\n';
-  size_ += static_cast<std::uint32_t>(n);
+void header_text::append_field_to_heap(std::string_view name, std::string_view value) {
+  if (!heap_) to_heap(name.size() + value.size() + 4);
+  heap_->append(name).append(": ").append(value).append("\r\n");
 }
 
 }  // namespace eddy::net::http

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <variant>
 
-#include "net/src/http/copy_short.hpp"
+#include <eddy/net/http/detail/copy_short.hpp>
 
 namespace eddy::net::http {
 namespace {

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include <eddy/net/http/detail/copy_short.hpp>
+
 namespace eddy::net::http {
 
 /// Text that lives in an inline array while it fits, and in a std::string after.
@@ -23,8 +25,25 @@ class header_text {
 
   /// Appends `s`; moves everything to the heap the first time it does not fit.
   header_text& append(std::string_view s);
-  /// Appends the line "name: value\r\n".
-  void append_field(std::string_view name, std::string_view value);
+  /// Appends the line "name: value\r\n". Inline while the text stays inline, so
+  /// that a field a handler sets with constant name and value is a few moves.
+  void append_field(std::string_view name, std::string_view value) {
+    const std::size_t n = name.size() + value.size() + 4;
+    if (heap_ || size_ + n > inline_capacity) [[unlikely]] {
+      append_field_to_heap(name, value);
+      return;
+    }
+    char* p = inline_ + size_;
+    detail::copy_short(p, name.data(), name.size());
+    p += name.size();
+    p[0] = ':';
+    p[1] = ' ';
+    detail::copy_short(p + 2, value.data(), value.size());
+    p += 2 + value.size();
+    p[0] = '\r';
+    p[1] = '\n';
+    size_ += static_cast<std::uint32_t>(n);
+  }
 
   std::string_view view() const noexcept {
     return heap_ ? std::string_view(*heap_) : std::string_view(inline_, size_);
@@ -33,6 +52,7 @@ class header_text {
 
  private:
   void to_heap(std::size_t more);
+  void append_field_to_heap(std::string_view name, std::string_view value);
 
   std::uint32_t size_ = 0;  // bytes in inline_ (unused once heap_ holds the text)
   char inline_[inline_capacity];

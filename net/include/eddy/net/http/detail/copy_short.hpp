@@ -1,4 +1,5 @@
-// copy_short.hpp: memcpy for the short pieces of a response head.
+// copy_short.hpp: memcpy for the short pieces of a response head (the header
+// text a response builds inline, and the serializer's head).
 #pragma once
 
 #include <cstddef>
