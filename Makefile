@@ -3,7 +3,7 @@
 JOBS ?= $(shell nproc)
 PORT ?= 8080
 
-.PHONY: all deps test run asan tsan release clean format bench bench-quick fuzz
+.PHONY: all deps test run asan tsan release release-test clean format bench bench-quick fuzz
 
 all: test
 
@@ -23,6 +23,12 @@ run: release
 release: deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
+
+# The whole suite built as `make run` builds the example: -O3 with LTO.
+release-test: deps
+	cmake --preset release-tests >/dev/null
+	cmake --build --preset release-tests -j $(JOBS)
+	ctest --preset release-tests -j $(JOBS)
 
 asan: deps
 	cmake --preset asan >/dev/null
