@@ -261,16 +261,24 @@ TEST_P(RuntimeConformance, EightThreadsMillionWakesLoseNone) {
 
 TEST_P(RuntimeConformance, DestroyWithPendingTasksRunsTheirDestructors) {
   std::atomic<int> destroyed{0};
+  std::atomic<int> started{0};
   {
     runtime rt = make_runtime(GetParam());
     for (int i = 0; i < 100; ++i) {
-      rt.spawn([](std::atomic<int>* d) -> task<> {
+      rt.spawn([](std::atomic<int>* d, std::atomic<int>* s) -> task<> {
           counted c(d);
+          s->fetch_add(1);
           co_await sleep_for(std::chrono::hours(1));
-        }(&destroyed))
+        }(&destroyed, &started))
           .detach();
     }
-    rt.block_on(sleep_for(std::chrono::milliseconds(5)));
+    // Until every task is inside its sleep (a timed wait here was flaky: a
+    // descheduled thread could see the wait end before any task had run).
+    rt.block_on([](std::atomic<int>* s) -> task<> {
+      while (s->load() < 100) co_await yield_now();
+    }(&started));
+    EXPECT_EQ(started.load(), 100);
+    EXPECT_EQ(destroyed.load(), 0);
   }
   EXPECT_EQ(destroyed.load(), 100);
 }
