@@ -61,7 +61,8 @@ class RawSocketTest(unittest.TestCase):
             "EDDY_HTTP_KEEPALIVE_TIMEOUT_MS": str(KEEPALIVE_TIMEOUT_MS),
             "EDDY_HTTP_LINGER_MS": "500",
         })
-        cls.base_fds = cls.server.fd_count()
+        cls.base_fds = cls.server.fd_count_without_connections()
+        cls.base_links = cls.server.fd_links()
 
     @classmethod
     def tearDownClass(cls):
@@ -74,7 +75,9 @@ class RawSocketTest(unittest.TestCase):
         self.assertEqual(c.read_response()[0], 200)
         c.close()
         self.assertTrue(wait_until(lambda: self.server.fd_count() == self.base_fds),
-                        "fds %d, at start %d" % (self.server.fd_count(), self.base_fds))
+                        "fds %d, at start %d without connections\nnow: %s\nat start: %s" %
+                        (self.server.fd_count(), self.base_fds, self.server.fd_links(),
+                         self.base_links))
         self.assertIsNone(self.server.proc.poll())
 
     def test_pipelined_100_in_order(self):

@@ -55,6 +55,43 @@ class ServerProcess:
     def fd_count(self):
         return len(os.listdir("/proc/%d/fd" % self.pid))
 
+    def fd_links(self):
+        """What each descriptor is ("3 -> anon_inode:[eventpoll]", ...), for messages."""
+        d = "/proc/%d/fd" % self.pid
+        out = []
+        for name in sorted(os.listdir(d), key=int):
+            try:
+                out.append("%s -> %s" % (name, os.readlink(os.path.join(d, name))))
+            except FileNotFoundError:
+                pass
+        return out
+
+    def fd_count_without_connections(self):
+        """fd_count() less the TCP sockets that are not listening: the server's own
+        descriptors. Anything on the machine may connect to a port it was given by
+        port 0 (a test elsewhere that connects to a port it just closed), so a count
+        taken at start must not include connections."""
+        connections = set()
+        for table in ("tcp", "tcp6"):
+            try:
+                with open("/proc/%d/net/%s" % (self.pid, table)) as f:
+                    for line in f.readlines()[1:]:
+                        cols = line.split()
+                        if cols[3] != "0A":  # not TCP_LISTEN
+                            connections.add(cols[9])
+            except FileNotFoundError:
+                pass
+        d = "/proc/%d/fd" % self.pid
+        n = 0
+        for name in os.listdir(d):
+            try:
+                m = re.match(r"socket:\[(\d+)\]$", os.readlink(os.path.join(d, name)))
+            except FileNotFoundError:
+                continue  # closed since the listing
+            if m is None or m.group(1) not in connections:
+                n += 1
+        return n
+
     def connect(self, timeout=10):
         s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
