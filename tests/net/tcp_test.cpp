@@ -21,6 +21,11 @@
 #include <string_view>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "tests/reactor/runtime_harness.hpp"
 
 namespace eddy::net {
@@ -184,17 +189,24 @@ TEST_P(Tcp, HalfCloseStillReads) {
 }
 
 TEST_P(Tcp, ConnectToClosedPortIsRefused) {
-  auto ec = rt.block_on([]() -> task<std::error_code> {
-    address at;
-    {
-      auto l = tcp_listener::bind(address::loopback_v4(0));
-      if (!l) co_return l.error();
-      at = *l->local_address();
-    }  // closed: nobody listens there now
+  // A socket bound to the port but not listening: nobody accepts there, and, as
+  // long as it stays bound, no other process (another test on the machine) can
+  // start listening on that port in between.
+  const int holder = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(holder, 0);
+  ::sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(holder, reinterpret_cast<const ::sockaddr*>(&sa), sizeof sa), 0);
+  ::socklen_t len = sizeof sa;
+  ASSERT_EQ(::getsockname(holder, reinterpret_cast<::sockaddr*>(&sa), &len), 0);
+  const address at = address::loopback_v4(ntohs(sa.sin_port));
+  auto ec = rt.block_on([at]() -> task<std::error_code> {
     auto s = co_await tcp_stream::connect(at);
     co_return s ? std::error_code{} : s.error();
   }());
   EXPECT_EQ(ec, std::errc::connection_refused) << ec.message();
+  ::close(holder);
 }
 
 TEST_P(Tcp, BindingAPortInUseFails) {
