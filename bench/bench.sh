@@ -6,6 +6,7 @@
 # Usage: bench/bench.sh [--quick] [--reps N] [--duration S] [--warmup S]
 #          [--peers 'limit asio ...'] [--scenarios 'a b c d'] [--benches '...']
 #          [--idle-conns N] [--syscall-peers '...'] [--syscall-duration S]
+#          [--ir-peers '...']
 #          [--skip 'runtime http http2 idle syscalls callgrind'] [--relaxed]
 #          [--out DIR] [--readme FILE] [--chart FILE] [--report-only DIR]
 #
@@ -21,8 +22,10 @@
 #   syscalls  bench/http/syscalls.sh: syscalls per request of the candidate
 #             and --syscall-peers (default 'limit asio nginx tokio-hyper'),
 #             under a fixed wrk load, not pipelined and pipelined x16;
-# then, once, callgrind instructions per operation (run-runtime.sh, REPS=0),
-# deterministic, so one run is enough. Medians and min-max are taken over the
+# then, once, callgrind instructions per operation (run-runtime.sh, REPS=0) and
+# per HTTP request (bench/http/instructions.py, the candidate and the peers
+# --ir-peers, default 'limit tokio-hyper tokio-raw asio uv': the ones that are one
+# process with no shell around them), deterministic, so one run is enough. Medians and min-max are taken over the
 # repetitions by bench/report.py, which writes the section between the
 # "<!-- BEGIN make bench -->" and "<!-- END make bench -->" lines of the README
 # (text outside them is kept) and the PNG chart (gnuplot, installed with
@@ -55,7 +58,7 @@ EDDY_BENCH="$BUILD/bench/eddy_bench"
 
 QUICK=0 RELAXED=0 REPORT_ONLY=""
 REPS="" DURATION="" WARMUP="" PEERS="" SCENARIOS="" BENCHES="" IDLE_CONNS="" SKIP=""
-SC_PEERS="" SC_DURATION="" OUT="" README="" CHART=""
+SC_PEERS="" SC_DURATION="" IR_PEERS="" OUT="" README="" CHART=""
 usage() { sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit "${1:-0}"; }
 run_q() { # quoted command line for the log
   local out="" a
@@ -78,6 +81,7 @@ while (($#)); do
     --idle-conns) IDLE_CONNS=$2; shift 2 ;;
     --syscall-peers) SC_PEERS=$2; shift 2 ;;
     --syscall-duration) SC_DURATION=$2; shift 2 ;;
+    --ir-peers) IR_PEERS=$2; shift 2 ;;
     --skip) SKIP=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --readme) README=$2; shift 2 ;;
@@ -97,7 +101,7 @@ if ((QUICK)); then
 else
   : "${REPS:=3}" "${DURATION:=10}" "${WARMUP:=2}" "${SCENARIOS:=a b c d}"
   : "${IDLE_CONNS:=10000}" "${SC_PEERS:=limit asio nginx tokio-hyper}" "${SC_DURATION:=5}"
-  : "${OUT:=$HERE/results/full-$stamp}"
+  : "${IR_PEERS:=limit tokio-hyper tokio-raw asio uv}" "${OUT:=$HERE/results/full-$stamp}"
   : "${README:=$HERE/README.md}" "${CHART:=$HERE/chart.png}"
 fi
 : "${BENCHES:=spawn_join yield ping_pong timer many_sleepers cross_thread_wake}"
@@ -206,6 +210,28 @@ if ! skipped callgrind && ! skipped runtime; then
   log "callgrind: BENCHES='$BENCHES' REPS=0 CALLGRIND=1 PEERS_DIR=$RT_PEERS_DIR bench/run-runtime.sh"
   BENCHES="$BENCHES" REPS=0 CALLGRIND=1 PEERS_DIR="$RT_PEERS_DIR" EDDY_BENCH="$EDDY_BENCH" \
     OUT="$OUT/runtime/callgrind" "$HERE/run-runtime.sh" >/dev/null
+fi
+if ! skipped callgrind && ! skipped http; then
+  # The peers' binaries as run-peer.sh starts them (each takes the port alone).
+  mkdir -p "$OUT/http-ir"
+  for peer in candidate $IR_PEERS; do
+    case "$peer" in
+      candidate) bin="" ;;
+      limit) bin=epoll_server ;;
+      tokio-hyper | tokio-raw) bin=${peer/-/_} ;;
+      asio | uv) bin=${peer}_server ;;
+      *) log "http-ir: $peer is not one process that takes only a port; left out"; continue ;;
+    esac
+    if [[ -z $bin ]]; then
+      cmd=("$HERE/http/instructions.py" --server "$SERVER")
+    elif [[ -x $HTTP_PEERS_DIR/$bin ]]; then
+      cmd=("$HERE/http/instructions.py" --command "$HTTP_PEERS_DIR/$bin {port}")
+    else
+      log "http-ir: no $HTTP_PEERS_DIR/$bin, $peer left out"; continue
+    fi
+    log "http-ir: $(run_q "${cmd[@]}") > http-ir/$peer.txt"
+    "${cmd[@]}" >"$OUT/http-ir/$peer.txt" 2>&1 || log "http-ir: $peer failed (see http-ir/$peer.txt)"
+  done
 fi
 {
   echo "end: $(date -u '+%Y-%m-%d %H:%M UTC')"

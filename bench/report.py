@@ -159,6 +159,19 @@ def load_syscalls(res):
     return d
 
 
+def load_http_ir(res):
+    """server -> {"keep-alive": Ir per request, "pipelined x16": Ir per response}
+    (bench/http/instructions.py's lines)."""
+    d = {}
+    for path in glob.glob(os.path.join(res, "http-ir", "*.txt")):
+        server = os.path.basename(path)[:-4]
+        for line in open(path):
+            m = re.match(r"(keep-alive|pipelined x16)\s+([\d.]+) Ir per request", line)
+            if m:
+                d.setdefault(server, {})[m.group(1)] = float(m.group(2))
+    return d
+
+
 def load_runtime(res):
     times, mem, irs = {}, {}, {}
     for path in glob.glob(os.path.join(res, "runtime", "*.raw")):
@@ -347,6 +360,33 @@ def syscalls_section(sysc, info):
     return "\n".join(out)
 
 
+def http_ir_section(irs):
+    if "candidate" not in irs:
+        return ""
+    cand = irs["candidate"]
+    out = ["User-space instructions of the server per request, counted by callgrind "
+           "(`bench/http/instructions.py`: `--threads 1` for eddy, wrk's request, one connection, "
+           "(Ir(9,600 requests) − Ir(3,200)) ÷ 6,400). The kernel's share (the same two calls per "
+           "response or per batch for every server here, see the system calls above) is not in "
+           "these; noise does not move them. Of the peers only tokio-hyper parses HTTP: the limit, uv "
+           "and tokio-raw count blank lines and send canned responses, asio finds each blank line and "
+           "checks the request line.", "",
+           "| server | keep-alive, Ir per request | ÷ eddy | pipelined x16, Ir per response | ÷ eddy |",
+           "|---|---:|---:|---:|---:|"]
+
+    def cell(server, load):
+        v = irs[server].get(load)
+        if v is None:
+            return "n/a", ""
+        c = cand.get(load)
+        return "{:,.0f}".format(v), ("%.2f" % (v / c) if c else "")
+    for server in sorted(irs, key=lambda s: (s != "candidate", irs[s].get("pipelined x16", 0))):
+        ka, ka_r = cell(server, "keep-alive")
+        pl, pl_r = cell(server, "pipelined x16")
+        out.append("| %s | %s | %s | %s | %s |" % (NAMES.get(server, server), ka, ka_r, pl, pl_r))
+    return "\n".join(out)
+
+
 # ---------------------------------------------------------------- chart
 
 
@@ -459,6 +499,9 @@ def main():
     s = syscalls_section(sysc, info)
     if s:
         out += ["### System calls per response", "", s, ""]
+    s = http_ir_section(load_http_ir(res))
+    if s:
+        out += ["### Instructions per request", "", s, ""]
     s = idle_section(idle, info)
     if s:
         out += ["### Idle keep-alive connections", "", s, ""]

@@ -3,7 +3,8 @@
 server, counted by callgrind: what the Ir figures in the commit messages and the
 notes of issue 6 are.
 
-Usage: bench/http/instructions.py [--server PATH] [--small N] [--large N]
+Usage: bench/http/instructions.py [--server PATH | --command 'CMD {port}']
+                                  [--small N] [--large N]
 
 For each of two loads it runs the server (`--threads 1`, 127.0.0.1, a free port)
 under `valgrind --tool=callgrind` twice, once for N_small and once for N_large
@@ -16,7 +17,10 @@ request counts, so that start-up, accept and shutdown cancel out:
 The request is wrk's: `GET /plaintext HTTP/1.1` with `Host: 127.0.0.1:PORT`.
 Instruction counts do not depend on the machine's load, so this runs anywhere
 (slowly: valgrind is ~50x). Default server: build/release/examples/http_server/
-http_server (LTO, as `make run` and `make bench` build it). Needs valgrind.
+http_server (LTO, as `make run` and `make bench` build it). --command runs any
+other server the same way, e.g. a peer built by ../shared/peers/http/setup.sh, so
+that its count sits beside eddy's: `--command '/tmp/eddy-peers/epoll_server {port}'`
+(the binary itself, not run-peer.sh: valgrind would count the shell). Needs valgrind.
 """
 import argparse
 import os
@@ -65,12 +69,11 @@ def drive(port, n, depth):
                 buf += data
 
 
-def total_ir(server, n, depth, outdir):
+def total_ir(command, n, depth, outdir):
     port = free_port()
     out = os.path.join(outdir, "callgrind.%d.%d" % (depth, n))
     proc = subprocess.Popen(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, server,
-         "--host", "127.0.0.1", "--port", str(port), "--threads", "1"],
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out] + [a.replace("{port}", str(port)) for a in command],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_listening(port, proc)
@@ -90,17 +93,25 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--server", default=os.path.join(
         REPO, "build/release/examples/http_server/http_server"))
+    ap.add_argument("--command", help="the server to count instead, as one string of "
+                    "arguments with {port} for its port (split on spaces)")
     ap.add_argument("--small", type=int, default=3200, help="requests in the first run")
     ap.add_argument("--large", type=int, default=9600, help="requests in the second run")
     args = ap.parse_args()
     if args.large <= args.small or args.small % DEPTH or args.large % DEPTH:
         sys.exit("--large must exceed --small, both multiples of %d" % DEPTH)
-    if not os.access(args.server, os.X_OK):
-        sys.exit("no server at %s (make release)" % args.server)
+    if args.command:
+        command = args.command.split()
+        if "{port}" not in args.command:
+            sys.exit("--command must hold {port}")
+    else:
+        if not os.access(args.server, os.X_OK):
+            sys.exit("no server at %s (make release)" % args.server)
+        command = [args.server, "--host", "127.0.0.1", "--port", "{port}", "--threads", "1"]
     with tempfile.TemporaryDirectory() as tmp:
         for name, depth in (("keep-alive", 1), ("pipelined x16", DEPTH)):
-            a = total_ir(args.server, args.small, depth, tmp)
-            b = total_ir(args.server, args.large, depth, tmp)
+            a = total_ir(command, args.small, depth, tmp)
+            b = total_ir(command, args.large, depth, tmp)
             print("%-14s %9.1f Ir per request (callgrind, %d - %d requests)"
                   % (name, (b - a) / (args.large - args.small), args.large, args.small))
 
