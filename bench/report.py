@@ -173,8 +173,9 @@ def load_http_ir(res):
 
 
 def load_runtime(res):
-    times, mem, irs = {}, {}, {}
-    for path in glob.glob(os.path.join(res, "runtime", "*.raw")):
+    times, mem, irs, by_rep = {}, {}, {}, {}
+    for path in sorted(glob.glob(os.path.join(res, "runtime", "rep*.raw"))) + \
+            glob.glob(os.path.join(res, "runtime", "callgrind.raw")):
         for line in open(path):
             kv = dict(re.findall(r"(\w+)=(\S+)", line))
             if "bench" not in kv:
@@ -182,11 +183,12 @@ def load_runtime(res):
             key = (kv["bench"], kv["peer"])
             if line.startswith("time") and kv.get("ns_per_op", "FAIL") != "FAIL":
                 times.setdefault(key, []).append(float(kv["ns_per_op"]))
+                by_rep.setdefault(key + (rep_of(os.path.basename(path)),), []).append(float(kv["ns_per_op"]))
                 if "bytes_per_task" in kv:
                     mem.setdefault(key, []).append(float(kv["bytes_per_task"]))
             elif line.startswith("callgrind"):
                 irs[key] = int(kv["ir_per_op"])
-    return times, mem, irs
+    return times, mem, irs, by_rep
 
 
 # ---------------------------------------------------------------- targets
@@ -196,29 +198,52 @@ class Targets:
     def __init__(self):
         self.rows = []
 
-    def add(self, what, ratio, goal, detail="", higher_is_better=False, extra_ok=True):
+    def add(self, what, ratio, goal, detail="", higher_is_better=False, extra_ok=True, paired=None):
+        """`paired`: the same ratio in each repetition (eddy and the peer measured in
+        the same minutes), shown beside the ratio of the medians, which decides."""
+        pr = "%s (%s–%s)" % (f2(med(paired)), f2(min(paired)), f2(max(paired))) if paired else ""
         if ratio is None:
-            self.rows.append((what, "not measured", goal, "—"))
+            self.rows.append((what, "not measured", pr, goal, "—"))
             return
         met = (ratio >= goal if higher_is_better else ratio <= goal) and extra_ok
         sign = "≥" if higher_is_better else "≤"
         shown = ("{:,.0f}".format(ratio) if ratio >= 100 else "%.2f" % ratio)
-        self.rows.append((what, shown + (" (%s)" % detail if detail else ""), "%s %s" % (sign, goal),
+        self.rows.append((what, shown + (" (%s)" % detail if detail else ""), pr, "%s %s" % (sign, goal),
                           "met" if met else "**not met**"))
 
     def table(self):
-        out = ["| target | measured (median) | goal | |", "|---|---|---:|---|"]
-        out += ["| %s | %s | %s | %s |" % r for r in self.rows]
-        n_met = sum(1 for r in self.rows if r[3] == "met")
+        out = ["| target | measured (median) | per repetition: median (min–max) | goal | |",
+               "|---|---|---|---:|---|"]
+        out += ["| %s | %s | %s | %s | %s |" % r for r in self.rows]
+        n_met = sum(1 for r in self.rows if r[-1] == "met")
         out += ["", "%d of %d targets met in this run." % (n_met, len(self.rows))]
         return "\n".join(out)
+
+
+def f2(v):
+    return "%.2f" % v
 
 
 def fmt_us(v):
     return "%.2f µs" % v if v < 10 else "%.1f µs" % v
 
 
-def http_targets(t, hs, idle, sysc):
+def per_rep(rows):
+    """(scenario, server, rep) -> {"us", "rps", "p99"} of that repetition's ok run."""
+    d = {}
+    for r in rows:
+        if r["status"] != "ok":
+            continue
+        try:
+            v = dict(rps=float(r["rps"]), p99=float(r["p99_us"]))
+            v["us"] = 1e4 * float(r["srv_cpu"]) / v["rps"] if v["rps"] > 0 else None
+        except (TypeError, ValueError, KeyError):
+            continue
+        d[(r["scenario"], r["server"], r["rep"])] = v
+    return d
+
+
+def http_targets(t, hs, idle, sysc, rows):
     def m(sc, srv, k):
         v = hs.get(sc, {}).get(srv, {}).get(k)
         return med(v) if v else None
@@ -226,29 +251,44 @@ def http_targets(t, hs, idle, sysc):
     def ratio(a, b):
         return a / b if a is not None and b else None
 
+    reps = per_rep(rows)
+
+    def paired(sc, k, others):
+        """Per repetition: eddy's figure ÷ the best (lowest) of `others` in it."""
+        out = []
+        for rep in sorted({key[2] for key in reps}):
+            c = reps.get((sc, "candidate", rep), {}).get(k)
+            o = [reps[(sc, p, rep)][k] for p in others if reps.get((sc, p, rep), {}).get(k)]
+            if c and o:
+                out.append(c / min(o))
+        return out
+
     c, lim = m("d", "candidate", "us"), m("d", "limit", "us")
     t.add("(d) server CPU per request ÷ epoll limit", ratio(c, lim), 1.10,
-          "%s vs %s" % (fmt_us(c), fmt_us(lim)) if c and lim else "")
+          "%s vs %s" % (fmt_us(c), fmt_us(lim)) if c and lim else "", paired=paired("d", "us", ["limit"]))
     best = [(m("d", p, "us"), p) for p in REAL_HTTP_PEERS if m("d", p, "us")]
     b = min(best) if best else (None, None)
     t.add("(d) server CPU per request ÷ best real HTTP peer (asio, nginx, tokio-hyper, h2o)",
-          ratio(c, b[0]), 0.85, "%s vs %s %s" % (fmt_us(c), b[1], fmt_us(b[0])) if c and b[0] else "")
+          ratio(c, b[0]), 0.85, "%s vs %s %s" % (fmt_us(c), b[1], fmt_us(b[0])) if c and b[0] else "",
+          paired=paired("d", "us", REAL_HTTP_PEERS))
     c, lim, hy = m("b", "candidate", "us"), m("b", "limit", "us"), m("b", "tokio-hyper", "us")
     t.add("(b) server CPU per pipelined response ÷ epoll limit", ratio(c, lim), 1.3,
-          "%s vs %s" % (fmt_us(c), fmt_us(lim)) if c and lim else "")
+          "%s vs %s" % (fmt_us(c), fmt_us(lim)) if c and lim else "", paired=paired("b", "us", ["limit"]))
     t.add("(b) server CPU per pipelined response ÷ tokio-hyper", ratio(c, hy), 0.6,
-          "%s vs %s" % (fmt_us(c), fmt_us(hy)) if c and hy else "")
+          "%s vs %s" % (fmt_us(c), fmt_us(hy)) if c and hy else "", paired=paired("b", "us", ["tokio-hyper"]))
     for sc in ("a", "c"):
         c, lim = m(sc, "candidate", "rps"), m(sc, "limit", "rps")
         errs = hs.get(sc, {}).get("candidate", {}).get("errors", 0)
         t.add("(%s) req/s ÷ epoll limit, zero errors" % sc, ratio(c, lim), 0.95,
-              "%d errors" % errs, higher_is_better=True, extra_ok=errs == 0)
+              "%d errors" % errs, higher_is_better=True, extra_ok=errs == 0, paired=paired(sc, "rps", ["limit"]))
     c = m("c", "candidate", "p99")
-    peers = [(m("c", p, "p99"), p) for p in hs.get("c", {}) if p not in ("candidate", "eddy-t2", "limit")]
+    others = [p for p in hs.get("c", {}) if p not in ("candidate", "eddy-t2", "limit")]
+    peers = [(m("c", p, "p99"), p) for p in others]
     peers = [x for x in peers if x[0] is not None]
     b = min(peers) if peers else (None, None)
     t.add("(c) p99 ÷ best peer's p99 (limit excluded)", ratio(c, b[0]), 1.0,
-          "%.2f ms vs %s %.2f ms" % (c / 1e3, b[1], b[0] / 1e3) if c and b[0] else "")
+          "%.2f ms vs %s %.2f ms" % (c / 1e3, b[1], b[0] / 1e3) if c and b[0] else "",
+          paired=paired("c", "p99", others))
     c = med(idle.get("candidate", []))
     t.add("idle keep-alive connection: bytes of server memory", c, 512,
           ", ".join("%s %s" % (p, "{:,.0f}".format(med(idle[p]))) for p in ("nginx", "tokio-hyper") if p in idle))
@@ -258,9 +298,18 @@ def http_targets(t, hs, idle, sysc):
     t.add("syscalls per pipelined batch of 16", med(e["per"]) * e["depth"] if e else None, 3)
 
 
-def runtime_targets(t, times, mem, irs):
+def runtime_targets(t, times, mem, irs, by_rep):
     def mt(b, p):
         return med(times.get((b, p), []))
+
+    def paired(b, p, q):
+        """Per repetition (its file): eddy's ns/op ÷ the peer's."""
+        out = []
+        for key in sorted(k for k in by_rep if k[:2] == (b, p)):
+            mine, theirs = med(by_rep[key]), med(by_rep.get((b, q, key[2]), []))
+            if mine and theirs:
+                out.append(mine / theirs)
+        return out
 
     for b in ("spawn_join", "yield", "ping_pong", "timer"):
         rt = mt(b, "eddy-ct") / mt(b, "tokio-ct") if mt(b, "eddy-ct") and mt(b, "tokio-ct") else None
@@ -270,17 +319,21 @@ def runtime_targets(t, times, mem, irs):
             continue
         worst = max(x for x in (rt, ri) if x is not None)
         t.add("%s: ns/op and Ir/op ÷ tokio-ct" % b, worst, 0.5,
-              "time %s, instructions %s" % ("%.2f" % rt if rt else "n/a", "%.2f" % ri if ri else "not measured"))
+              "time %s, instructions %s" % ("%.2f" % rt if rt else "n/a", "%.2f" % ri if ri else "not measured"),
+              paired=paired(b, "eddy-ct", "tokio-ct"))
     t.add("many_sleepers: bytes per sleeping task (eddy-ct)", med(mem.get(("many_sleepers", "eddy-ct"), [])), 256,
           "tokio-ct %s" % num(med(mem[("many_sleepers", "tokio-ct")])) if mem.get(("many_sleepers", "tokio-ct")) else "")
     a, b = mt("many_sleepers", "eddy-ct"), mt("many_sleepers", "tokio-ct")
-    t.add("many_sleepers: wall time ÷ tokio-ct", a / b if a and b else None, 0.5)
+    t.add("many_sleepers: wall time ÷ tokio-ct", a / b if a and b else None, 0.5,
+          paired=paired("many_sleepers", "eddy-ct", "tokio-ct"))
     a, b = mt("cross_thread_wake", "eddy-ct"), mt("cross_thread_wake", "tokio-mt2")
-    t.add("cross_thread_wake: eddy-ct ÷ tokio-mt2", a / b if a and b else None, 1.0)
+    t.add("cross_thread_wake: eddy-ct ÷ tokio-mt2", a / b if a and b else None, 1.0,
+          paired=paired("cross_thread_wake", "eddy-ct", "tokio-mt2"))
     for bench in ("spawn_join", "yield", "ping_pong", "timer", "many_sleepers", "cross_thread_wake"):
         a, b = mt(bench, "eddy-mt2"), mt(bench, "tokio-mt2")
         if a or b:
-            t.add("multi-thread (2 workers) %s: eddy-mt2 ÷ tokio-mt2" % bench, a / b if a and b else None, 0.7)
+            t.add("multi-thread (2 workers) %s: eddy-mt2 ÷ tokio-mt2" % bench, a / b if a and b else None, 0.7,
+                  paired=paired(bench, "eddy-mt2", "tokio-mt2"))
 
 
 # ---------------------------------------------------------------- sections
@@ -368,7 +421,8 @@ def http_ir_section(irs):
            "(`bench/http/instructions.py`: `--threads 1` for eddy, wrk's request, one connection, "
            "(Ir(9,600 requests) − Ir(3,200)) ÷ 6,400). The kernel's share (the same two calls per "
            "response or per batch for every server here, see the system calls above) is not in "
-           "these; noise does not move them. Of the peers only tokio-hyper parses HTTP: the limit, uv "
+           "these; the machine's load moves them little (asio's by a few %: how often a read finds "
+           "nothing). Of the peers only tokio-hyper parses HTTP: the limit, uv "
            "and tokio-raw count blank lines and send canned responses, asio finds each blank line and "
            "checks the request line.", "",
            "| server | keep-alive, Ir per request | ÷ eddy | pipelined x16, Ir per response | ÷ eddy |",
@@ -455,11 +509,11 @@ def main():
     hs = http_stats(rows)
     idle = load_idle(res)
     sysc = load_syscalls(res)
-    times, mem, irs = load_runtime(res)
+    times, mem, irs, by_rep = load_runtime(res)
 
     t = Targets()
-    http_targets(t, hs, idle, sysc)
-    runtime_targets(t, times, mem, irs)
+    http_targets(t, hs, idle, sysc, rows)
+    runtime_targets(t, times, mem, irs, by_rep)
 
     chart_err = chart(hs, os.path.abspath(a.chart), info)
     rel_chart = os.path.relpath(os.path.abspath(a.chart), os.path.dirname(os.path.abspath(a.readme)))
@@ -481,7 +535,9 @@ def main():
         "- Method: every figure is the median of %s runs with the min–max spread; in each repetition "
         "the runtime micro benchmarks, the HTTP scenarios, the idle connections and the syscall counts "
         "run eddy and the peers one after the other (interleaved), so ratios come from the same "
-        "minutes of this noisy machine. The exact commands are under *How these were measured*; the "
+        "minutes of this noisy machine. A target's verdict is the ratio of the medians; beside it, the "
+        "ratio within each repetition (median, min–max) shows how far the minutes moved it. The exact "
+        "commands are under *How these were measured*; the "
         "raw results are in `%s` (not committed)." % (info.get("reps", "?"), rel_res), ""]
     if chart_err:
         out += ["(No chart: %s.)" % chart_err, ""]
