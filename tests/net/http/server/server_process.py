@@ -66,31 +66,45 @@ class ServerProcess:
                 pass
         return out
 
-    def fd_count_without_connections(self):
-        """fd_count() less the TCP sockets that are not listening: the server's own
-        descriptors. Anything on the machine may connect to a port it was given by
-        port 0 (a test elsewhere that connects to a port it just closed), so a count
-        taken at start must not include connections."""
-        connections = set()
+    def _tcp_inodes(self, listening):
+        """Inodes of the TCP sockets of the server's network namespace that are
+        (`listening`) or are not in the LISTEN state."""
+        found = set()
         for table in ("tcp", "tcp6"):
             try:
                 with open("/proc/%d/net/%s" % (self.pid, table)) as f:
                     for line in f.readlines()[1:]:
                         cols = line.split()
-                        if cols[3] != "0A":  # not TCP_LISTEN
-                            connections.add(cols[9])
+                        if (cols[3] == "0A") == listening:  # 0A: TCP_LISTEN
+                            found.add(cols[9])
             except FileNotFoundError:
                 pass
+        return found
+
+    def _socket_inodes(self):
+        """fd -> socket inode, or None for a descriptor that is no socket."""
         d = "/proc/%d/fd" % self.pid
-        n = 0
+        out = {}
         for name in os.listdir(d):
             try:
                 m = re.match(r"socket:\[(\d+)\]$", os.readlink(os.path.join(d, name)))
             except FileNotFoundError:
                 continue  # closed since the listing
-            if m is None or m.group(1) not in connections:
-                n += 1
-        return n
+            out[name] = m.group(1) if m else None
+        return out
+
+    def fd_count_without_connections(self):
+        """fd_count() less the TCP sockets that are not listening: the server's own
+        descriptors. Anything on the machine may connect to a port it was given by
+        port 0 (a test elsewhere that connects to a port it just closed), so a count
+        taken at start must not include connections."""
+        connections = self._tcp_inodes(listening=False)
+        return sum(1 for ino in self._socket_inodes().values() if ino is None or ino not in connections)
+
+    def listening_sockets(self):
+        """How many of the server's descriptors are listening TCP sockets."""
+        listening = self._tcp_inodes(listening=True)
+        return sum(1 for ino in self._socket_inodes().values() if ino is not None and ino in listening)
 
     def connect(self, timeout=10):
         s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
