@@ -419,9 +419,9 @@ def http_ir_section(irs):
     cand = irs["candidate"]
     out = ["User-space instructions of the server per request, counted by callgrind "
            "(`bench/http/instructions.py`: `--threads 1` for eddy, wrk's request, one connection, "
-           "(Ir(9,600 requests) − Ir(3,200)) ÷ 6,400). The kernel's share (the same two calls per "
-           "response or per batch for every server here, see the system calls above) is not in "
-           "these; the machine's load moves them little (asio's by a few %: how often a read finds "
+           "(Ir(9,600 requests) − Ir(3,200)) ÷ 6,400). The kernel's share (for eddy, the limit and "
+           "tokio-hyper the same two calls per response, or per batch of 16; see the system calls "
+           "above) is not in these; the machine's load moves them little (asio's by a few %: how often a read finds "
            "nothing). Of the peers only tokio-hyper parses HTTP: the limit, uv "
            "and tokio-raw count blank lines and send canned responses, asio finds each blank line and "
            "checks the request line.", "",
