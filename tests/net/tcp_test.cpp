@@ -21,11 +21,9 @@
 #include <string_view>
 #include <vector>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
+#include "net/src/sys.hpp"
 #include "tests/reactor/runtime_harness.hpp"
 
 namespace eddy::net {
@@ -192,21 +190,19 @@ TEST_P(Tcp, ConnectToClosedPortIsRefused) {
   // A socket bound to the port but not listening: nobody accepts there, and, as
   // long as it stays bound, no other process (another test on the machine) can
   // start listening on that port in between.
-  const int holder = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(holder, 0);
-  ::sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(holder, reinterpret_cast<const ::sockaddr*>(&sa), sizeof sa), 0);
-  ::socklen_t len = sizeof sa;
-  ASSERT_EQ(::getsockname(holder, reinterpret_cast<::sockaddr*>(&sa), &len), 0);
-  const address at = address::loopback_v4(ntohs(sa.sin_port));
-  auto ec = rt.block_on([at]() -> task<std::error_code> {
-    auto s = co_await tcp_stream::connect(at);
+  auto holder = detail::open_socket(AF_INET, SOCK_STREAM);
+  ASSERT_TRUE(holder.has_value()) << holder.error().message();
+  sockaddr_storage ss{};
+  const socklen_t len = detail::to_sockaddr(address::loopback_v4(0), ss);
+  ASSERT_EQ(::bind(*holder, reinterpret_cast<const sockaddr*>(&ss), len), 0);
+  const auto at = detail::local_address(*holder);
+  ASSERT_TRUE(at.has_value()) << at.error().message();
+  auto ec = rt.block_on([](address to) -> task<std::error_code> {
+    auto s = co_await tcp_stream::connect(to);
     co_return s ? std::error_code{} : s.error();
-  }());
+  }(*at));
   EXPECT_EQ(ec, std::errc::connection_refused) << ec.message();
-  ::close(holder);
+  detail::close_fd(*holder);
 }
 
 TEST_P(Tcp, BindingAPortInUseFails) {
