@@ -80,6 +80,15 @@ def load_http(res):
     return rows
 
 
+def srv_us(row):
+    """Server CPU µs per request of a bench.sh row: 1e6 / (rps / (srv_cpu / 100))."""
+    try:
+        rps, cpu = float(row["rps"]), float(row["srv_cpu"])
+    except (TypeError, ValueError, KeyError):
+        return None
+    return 1e4 * cpu / rps if rps > 0 else None
+
+
 def http_stats(rows):
     """scenario -> server -> dict of lists (ok runs; noisy ones when no ok run)."""
     ok, noisy = {}, {}
@@ -101,9 +110,7 @@ def http_stats(rows):
                     except (TypeError, ValueError, KeyError):
                         pass
                 return v
-            # srv µs per request = 1e6 / (rps / (srv_cpu / 100)) = 1e4 * srv_cpu / rps
-            us = [1e4 * float(r["srv_cpu"]) / float(r["rps"]) for r in rs
-                  if r.get("srv_cpu") and float(r["rps"]) > 0]
+            us = [x for x in map(srv_us, rs) if x is not None]
             out.setdefault(sc, {})[srv] = dict(
                 rps=col("rps"), us=us, p99=col("p99_us"), errors=int(sum(col("errors"))))
     return out
@@ -235,8 +242,7 @@ def per_rep(rows):
         if r["status"] != "ok":
             continue
         try:
-            v = dict(rps=float(r["rps"]), p99=float(r["p99_us"]))
-            v["us"] = 1e4 * float(r["srv_cpu"]) / v["rps"] if v["rps"] > 0 else None
+            v = dict(rps=float(r["rps"]), p99=float(r["p99_us"]), us=srv_us(r))
         except (TypeError, ValueError, KeyError):
             continue
         d[(r["scenario"], r["server"], r["rep"])] = v
