@@ -185,8 +185,9 @@ task_header* multi_thread_core::steal(worker& w) noexcept {
     worker& v = *workers_[(start + k) % n];
     if (&v == &w) continue;
     if (task_header* t = v.queue.steal_into(w.queue)) {
-      // More than one stolen: let another idle worker steal from us (invariant 1).
-      if (!w.queue.empty() && idle_count_.fetch_add(0, std::memory_order_seq_cst) > 0) notify_one();
+      // More than one stolen: let another idle worker steal from us. A plain
+      // load, as in push_local(): we run the stolen tasks ourselves at the latest.
+      if (!w.queue.empty() && idle_count_.load(std::memory_order_relaxed) > 0) notify_one();
       return t;
     }
   }
