@@ -2,6 +2,7 @@
 
 #include <array>
 #include <thread>
+#include <utility>
 
 #include "runtime/src/current.hpp"
 #include "runtime/src/task_run.hpp"
@@ -40,6 +41,7 @@ multi_thread_core::multi_thread_core(runtime_options opts) : opts_(std::move(opt
     shards_.push_back(std::make_unique<shard>());
   idle_.reserve(n);
   workers_drive_ = opts_.reactor == reactor_mode::idle_worker;
+  has_reserves_ = true;  // invariant 7
 }
 
 multi_thread_core::~multi_thread_core() = default;
@@ -98,6 +100,9 @@ void multi_thread_core::worker_main(worker& w) {
   if (opts_.on_thread_stop) opts_.on_thread_stop();
   tls_worker_core = nullptr;
   tls_worker = nullptr;
+  // Invariant 7: no longer a worker, so cells freed here from now on give back
+  // to refs_; shutdown() still holds the runtime's reference.
+  if (w.cell_refs != 0) unref(std::exchange(w.cell_refs, 0));
 }
 
 void multi_thread_core::run(worker& w, task_header* t) noexcept {
@@ -239,17 +244,41 @@ void multi_thread_core::schedule(task_header* t) noexcept {
 }
 
 void multi_thread_core::spawn(task_header* t) noexcept {
-  ref();  // held by the cell until it is freed
+  worker* w = current_worker();
+  // A reference held by the cell until it is freed; on a worker, from its
+  // reserve (invariant 7): no locked instruction on a line every worker writes.
+  if (!w) {
+    ref();
+  } else if (w->cell_refs != 0) [[likely]] {
+    --w->cell_refs;
+  } else {
+    ref(cell_ref_batch);
+    w->cell_refs = cell_ref_batch - 1;
+  }
   t->scheduler_ = this;
   // Not yet visible to any other thread: a plain store, no locked instruction.
   t->state_.store(t->state_.load(std::memory_order_relaxed) | state::scheduled,
                   std::memory_order_relaxed);
   t->shard_ = unowned;  // invariant 3: owned from its first pending poll
-  if (worker* w = current_worker()) {
+  if (w) {
     push_local(*w, t);
   } else if (!push_inject(t)) {  // the runtime is shutting down: cancelled before it ever runs
     t->vtable_->cancel(t);
     finish_task(t);
+  }
+}
+
+void multi_thread_core::release_to_reserve() noexcept {
+  worker* w = current_worker();
+  if (!w) {
+    unref();
+    return;
+  }
+  // Invariant 7: back to the reserve; the surplus past two batches to refs_,
+  // which the remaining reserve keeps above zero.
+  if (++w->cell_refs > 2 * cell_ref_batch) [[unlikely]] {
+    w->cell_refs -= cell_ref_batch;
+    unref(cell_ref_batch);
   }
 }
 

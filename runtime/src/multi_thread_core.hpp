@@ -52,6 +52,16 @@
 //      the last core from the thread it waits for. Wakes from the runtime's own
 //      threads (workers, the reactor thread) do not count: I/O-driven loads never
 //      spin. A spinning worker does not turn the driver (other workers may).
+//   7. Cell references (scheduler::ref/unref) without a shared atomic per task:
+//      each worker keeps a reserve of references already counted in refs_
+//      (cell_refs, touched by its own thread only). A spawn on a worker takes one
+//      from the reserve (refilled cell_ref_batch at a time), and a cell freed on
+//      a worker of this runtime gives its reference back to that reserve (past
+//      2 x cell_ref_batch, one batch goes back to refs_). refs_ = the runtime's
+//      own reference + every reserve + the live cells funded outside a reserve
+//      + the live cells funded from one, so it stays above zero while any cell
+//      lives. A worker returns its reserve when it stops, after it stops
+//      counting as a worker (tls), so a cell freed later gives back to refs_.
 #pragma once
 
 #include <atomic>
@@ -97,6 +107,8 @@ class multi_thread_core final : public scheduler {
   static constexpr unsigned shards_per_worker = 8;
   /// shard_ of a task no shard holds yet (invariant 3).
   static constexpr std::uint16_t unowned = 0xffff;
+  /// Invariant 7: references a worker takes from refs_ at once.
+  static constexpr std::size_t cell_ref_batch = 1024;
   /// Invariant 6: how soon a foreign wake must end a sleep to turn spinning on,
   /// and how long one spin lasts.
   static constexpr std::chrono::microseconds spin_window{50};
@@ -116,6 +128,7 @@ class multi_thread_core final : public scheduler {
     std::uint64_t steal_seed = 0;
     bool spin_before_park = false;  // invariant 6; this worker's thread only
     std::uint32_t next_shard = 0;   // invariant 3: the shard it links its next task into
+    std::size_t cell_refs = 0;      // invariant 7; this worker's thread only
   };
   struct shard {
     futex_lock mutex;  // invariant 3; one compare-exchange per owning and per completion
@@ -123,6 +136,7 @@ class multi_thread_core final : public scheduler {
   };
 
   ~multi_thread_core() override;
+  void release_to_reserve() noexcept override;  // invariant 7
 
   void worker_main(worker& w);
   void reactor_main();

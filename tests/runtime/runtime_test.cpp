@@ -480,5 +480,48 @@ TEST(MultiThreadRuntime, PingPongAcrossWorkersThroughJoinHandles) {
   EXPECT_EQ(rt.block_on(rt.spawn(main())), 2'000);
 }
 
+TEST(MultiThreadRuntime, SpawnedCellsKeepTheRuntimeAliveUntilTheLastIsFreed) {
+  // Workers fund their spawns' references from a per-worker reserve and take
+  // back those of cells freed on them; the runtime's core must still be
+  // destroyed exactly when its last cell is. The core's options own the
+  // on_thread_stop function, so `alive` expires when the core is destroyed.
+  auto token = std::make_shared<int>(0);
+  std::weak_ptr<int> alive = token;
+  std::vector<join_handle<int>> kept;
+  {
+    runtime rt = runtime::new_multi_thread()
+                     .worker_threads(2)
+                     .on_thread_stop([token] { (void)token; })
+                     .build();
+    token.reset();
+    // 5,000 spawns from a worker (several reserve refills), half of them joined
+    // and freed on whichever worker runs the joiner (several give-backs past
+    // the reserve's bound), the other half's handles kept past the runtime.
+    auto main = []() -> task<std::vector<join_handle<int>>> {
+      std::vector<join_handle<int>> hs;
+      for (int i = 0; i < 5'000; ++i) hs.push_back(spawn(value_after_yield(i)));
+      std::vector<join_handle<int>> rest;
+      long sum = 0;
+      for (int i = 0; i < 5'000; ++i) {
+        if (i % 2 == 0) {
+          sum += co_await hs[static_cast<std::size_t>(i)];
+        } else {
+          rest.push_back(std::move(hs[static_cast<std::size_t>(i)]));
+        }
+      }
+      EXPECT_EQ(sum, 2'500L * 4'998 / 2);  // 0 + 2 + ... + 4998
+      co_return rest;
+    };
+    kept = rt.block_on(rt.spawn(main()));
+    ASSERT_EQ(kept.size(), 2'500u);
+  }
+  // The runtime is gone (its threads joined) but 2,500 cells still live.
+  EXPECT_FALSE(alive.expired());
+  kept.resize(1);  // freed on this thread, not a worker
+  EXPECT_FALSE(alive.expired());
+  kept.clear();
+  EXPECT_TRUE(alive.expired());
+}
+
 }  // namespace
 }  // namespace eddy

@@ -155,7 +155,7 @@ class future_cell final : public task_header {
     scheduler* s = self->scheduler_;
     self->~future_cell();
     free_memory(self);
-    if (s) s->unref();
+    if (s) s->release_cell();
   }
 
   static constexpr task_vtable vtable{&poll, &cancel, &dealloc};

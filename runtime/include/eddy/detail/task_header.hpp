@@ -148,12 +148,27 @@ class scheduler {
   /// Reference count of the scheduler: each spawned cell holds one, so that a late
   /// wake from another thread never touches a destroyed executor.
   void ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
-  void unref() noexcept {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  void unref() noexcept { unref(1); }
+  /// Gives back the reference of a cell being freed (the one spawn() took). An
+  /// executor with per-thread reserves of references keeps it for a later spawn
+  /// instead of touching the shared count.
+  void release_cell() noexcept {
+    if (has_reserves_) {
+      release_to_reserve();
+    } else {
+      unref();
+    }
   }
 
  protected:
   virtual ~scheduler() = default;
+  /// For executors that set has_reserves_: release_cell() of a cell.
+  virtual void release_to_reserve() noexcept { unref(); }
+  bool has_reserves_ = false;  // set once, by the constructor
+  void ref(std::size_t n) noexcept { refs_.fetch_add(n, std::memory_order_relaxed); }
+  void unref(std::size_t n) noexcept {
+    if (refs_.fetch_sub(n, std::memory_order_acq_rel) == n) delete this;
+  }
 
  private:
   std::atomic<std::size_t> refs_{1};
