@@ -57,11 +57,11 @@
 //      (cell_refs, touched by its own thread only). A spawn on a worker takes one
 //      from the reserve (refilled cell_ref_batch at a time), and a cell freed on
 //      a worker of this runtime gives its reference back to that reserve (past
-//      2 x cell_ref_batch, one batch goes back to refs_). refs_ = the runtime's
-//      own reference + every reserve + the live cells funded outside a reserve
-//      + the live cells funded from one, so it stays above zero while any cell
-//      lives. A worker returns its reserve when it stops, after it stops
-//      counting as a worker (tls), so a cell freed later gives back to refs_.
+//      2 x cell_ref_batch, one batch goes back to refs_). So refs_ always counts
+//      the runtime's own reference, every handle's, every reserve and every live
+//      cell however it was funded, and stays above zero while any cell lives. A
+//      worker returns its reserve when it stops, after it stops counting as a
+//      worker (tls), so a cell freed later on that thread gives back to refs_.
 #pragma once
 
 #include <atomic>
