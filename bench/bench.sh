@@ -26,8 +26,8 @@
 # per HTTP request (bench/http/instructions.py, the candidate and the peers
 # --ir-peers, default 'limit tokio-hyper tokio-raw asio uv': the ones that are
 # one process with no shell around them), deterministic, so one run is enough.
-# Medians and min-max are taken over the
-# repetitions by bench/report.py, which writes the section between the
+# Medians and min-max are taken over the repetitions by bench/report.py, which
+# writes the section between the
 # "<!-- BEGIN make bench -->" and "<!-- END make bench -->" lines of the README
 # (text outside them is kept) and the PNG chart (gnuplot, installed with
 # apt-get when missing and running as root).

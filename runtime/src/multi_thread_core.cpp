@@ -24,7 +24,8 @@ thread_local void* tls_worker = nullptr;
 thread_local const void* tls_reactor_core = nullptr;  // the dedicated reactor thread's core
 }  // namespace
 
-multi_thread_core::multi_thread_core(runtime_options opts) : opts_(std::move(opts)) {
+multi_thread_core::multi_thread_core(runtime_options opts)
+    : scheduler(/*has_reserves=*/true), opts_(std::move(opts)) {  // invariant 7
   driver_ = opts_.make_driver ? opts_.make_driver() : make_default_driver();
   unsigned n = opts_.worker_threads ? opts_.worker_threads : std::thread::hardware_concurrency();
   if (n == 0) n = 1;
@@ -41,7 +42,6 @@ multi_thread_core::multi_thread_core(runtime_options opts) : opts_(std::move(opt
     shards_.push_back(std::make_unique<shard>());
   idle_.reserve(n);
   workers_drive_ = opts_.reactor == reactor_mode::idle_worker;
-  has_reserves_ = true;  // invariant 7
 }
 
 multi_thread_core::~multi_thread_core() = default;

@@ -161,10 +161,11 @@ class scheduler {
   }
 
  protected:
+  /// `has_reserves`: release_cell() calls release_to_reserve() instead of unref().
+  explicit scheduler(bool has_reserves = false) noexcept : has_reserves_(has_reserves) {}
   virtual ~scheduler() = default;
-  /// For executors that set has_reserves_: release_cell() of a cell.
+  /// For executors constructed with has_reserves: release_cell() of a cell.
   virtual void release_to_reserve() noexcept { unref(); }
-  bool has_reserves_ = false;  // set once, by the constructor
   void ref(std::size_t n) noexcept { refs_.fetch_add(n, std::memory_order_relaxed); }
   void unref(std::size_t n) noexcept {
     if (refs_.fetch_sub(n, std::memory_order_acq_rel) == n) delete this;
@@ -172,6 +173,7 @@ class scheduler {
 
  private:
   std::atomic<std::size_t> refs_{1};
+  const bool has_reserves_;
 };
 
 }  // namespace eddy::detail
