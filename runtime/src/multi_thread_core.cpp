@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "runtime/src/current.hpp"
+#include "runtime/src/futex_word.hpp"
 #include "runtime/src/task_run.hpp"
 
 namespace eddy::detail {
@@ -303,17 +304,29 @@ void multi_thread_core::notify_one() noexcept {
 }
 
 void multi_thread_core::wake_worker(worker& w) noexcept {
-  bool driving;
-  {
-    std::lock_guard lock(w.park_mutex);
-    w.notified = true;
-    driving = w.driving;  // invariant 5
+  // Invariant 5: release publishes what the notifier did before (the task it
+  // queued, stopping_); acquire orders the wake after the sleeper's announce.
+  switch (w.park_state.exchange(park_notified, std::memory_order_acq_rel)) {
+    case park_sleeping:
+      futex_wake_one(w.park_state);
+      break;
+    case park_driving:
+      driver_->unpark();
+      break;
+    default:  // empty or already notified: the worker sees it before it sleeps
+      break;
   }
-  if (driving) {
-    driver_->unpark();
-  } else {
-    w.park_cv.notify_one();
+}
+
+void multi_thread_core::sleep_until_notified(worker& w) noexcept {
+  std::uint32_t expected = park_empty;
+  if (w.park_state.compare_exchange_strong(expected, park_sleeping, std::memory_order_acq_rel,
+                                           std::memory_order_acquire)) {
+    while (w.park_state.load(std::memory_order_acquire) == park_sleeping) {
+      futex_wait(w.park_state, park_sleeping);
+    }
   }
+  w.park_state.exchange(park_empty, std::memory_order_acquire);  // consume the notification
 }
 
 bool multi_thread_core::spin_for_work(worker& w) noexcept {
@@ -367,11 +380,7 @@ void multi_thread_core::park(worker& w) noexcept {
   }
   if (workers_drive_ && park_in_driver(w)) return;
   const auto slept_at = std::chrono::steady_clock::now();
-  {
-    std::unique_lock lock(w.park_mutex);
-    w.park_cv.wait(lock, [&] { return w.notified; });
-    w.notified = false;
-  }
+  sleep_until_notified(w);
   note_wake(w, slept_at);
 }
 
@@ -387,33 +396,25 @@ void multi_thread_core::leave_idle(worker& w) noexcept {
     }
   }
   // Someone already took us off the list and is about to notify: consume it.
-  std::unique_lock lock(w.park_mutex);
-  w.park_cv.wait(lock, [&] { return w.notified; });
-  w.notified = false;
+  sleep_until_notified(w);
 }
 
 bool multi_thread_core::park_in_driver(worker& w) noexcept {
   if (!driver_mutex_.try_lock()) return false;
-  {
-    std::lock_guard lock(w.park_mutex);
-    if (w.notified) {  // notified between the re-check and here
-      w.notified = false;
-      driver_mutex_.unlock();
-      return true;
-    }
-    w.driving = true;  // invariant 5
+  std::uint32_t expected = park_empty;
+  if (!w.park_state.compare_exchange_strong(expected, park_driving, std::memory_order_acq_rel,
+                                            std::memory_order_acquire)) {
+    // Notified between the re-check and here (invariant 5): consume it.
+    w.park_state.exchange(park_empty, std::memory_order_acquire);
+    driver_mutex_.unlock();
+    return true;
   }
   // Returns on a notification (unpark), on I/O or timers (their wakes are on our
   // own queue now), or spuriously on a stale unpark.
   const auto slept_at = std::chrono::steady_clock::now();
   driver_->park(std::nullopt);
-  bool notified;
-  {
-    std::lock_guard lock(w.park_mutex);
-    w.driving = false;
-    notified = w.notified;
-    w.notified = false;
-  }
+  const bool notified =
+      w.park_state.exchange(park_empty, std::memory_order_acquire) == park_notified;
   driver_mutex_.unlock();
   if (!notified) leave_idle(w);
   note_wake(w, slept_at);

@@ -5,7 +5,7 @@
 // takes wakes and spawns from threads that are not workers (the reactor thread,
 // the block_on caller, foreign threads); idle workers steal half of another
 // worker's ring; a worker with nothing to run or steal parks on its own
-// condition variable. The driver (epoll + the timer wheel) runs either on a
+// futex word (invariant 5). The driver (epoll + the timer wheel) runs either on a
 // dedicated reactor thread (reactor_mode::dedicated_thread: it only wakes tasks,
 // which land in the injection queue) or on the workers
 // (reactor_mode::idle_worker: one idle worker at a time parks in the driver,
@@ -41,9 +41,15 @@
 //      cancels its task itself.
 //   4. After shutdown() has joined the workers and the reactor thread, only the
 //      destroying thread touches tasks: frames are destroyed there.
-//   5. `driving` (guarded by park_mutex) is set only while the worker holds
-//      driver_mutex_ and is about to park or is parked in the driver; a notifier
-//      that sees it unparks the driver instead of the condition variable.
+//   5. A worker's park state is one word (park_state): empty, notified,
+//      sleeping or driving. Only the worker moves it away from empty (by
+//      compare-exchange, to sleeping before a futex wait or to driving before
+//      parking in the driver) and back to empty (by exchange, consuming any
+//      notification). A notifier exchanges it to notified and then wakes what
+//      the old value says: the futex if sleeping, the driver if driving, nothing
+//      otherwise. So notifications merge like a flag, none is lost, and a wake
+//      costs one syscall only when the worker really sleeps. `driving` is set
+//      only while the worker holds driver_mutex_.
 //   6. Adaptive spinning: a worker whose sleep was ended within spin_window of
 //      its start while a thread outside the runtime had injected work
 //      (foreign_wake_) spins up to spin_window before its next sleep, and keeps
@@ -66,7 +72,7 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -117,13 +123,16 @@ class multi_thread_core final : public scheduler {
   using queue_t = task_queue<true>;
   using owned_t = owned_task_list;
 
+  // Invariant 5: the values of worker::park_state.
+  static constexpr std::uint32_t park_empty = 0;
+  static constexpr std::uint32_t park_notified = 1;
+  static constexpr std::uint32_t park_sleeping = 2;
+  static constexpr std::uint32_t park_driving = 3;
+
   struct worker {
     unsigned index = 0;
-    local_queue queue;  // invariant 1
-    std::mutex park_mutex;
-    std::condition_variable park_cv;
-    bool notified = false;
-    bool driving = false;  // invariant 5
+    local_queue queue;                                  // invariant 1
+    std::atomic<std::uint32_t> park_state{park_empty};  // invariant 5
     unsigned tick = 0;
     std::uint64_t steal_seed = 0;
     bool spin_before_park = false;  // invariant 6; this worker's thread only
@@ -158,6 +167,8 @@ class multi_thread_core final : public scheduler {
   void notify_one() noexcept;
   void wake_worker(worker& w) noexcept;
   void park(worker& w) noexcept;
+  /// Invariant 5: sleeps on w's futex word until notified, then consumes it.
+  static void sleep_until_notified(worker& w) noexcept;
   /// Invariant 2: called by a worker returning from a park nobody ended.
   void leave_idle(worker& w) noexcept;
   /// reactor_mode::idle_worker: parks in the driver if no other worker does.
