@@ -174,7 +174,7 @@ task_header* multi_thread_core::pop_inject(worker* refill) noexcept {
     // The ring is empty and only we push to it: this never overflows.
     for (std::size_t i = 1; i < n; ++i)
       refill->queue.push(batch[i], [this](queue_t& b) { push_inject_batch(b); });
-    if (n > 2 && idle_count_.load(std::memory_order_relaxed) > 0) notify_one();
+    if (idle_count_.load(std::memory_order_relaxed) > 0) notify_one();  // surplus on our ring
   }
   return batch[0];
 }
@@ -219,7 +219,11 @@ bool multi_thread_core::push_inject(task_header* t) noexcept {
   // Invariant 6: workers never call this; the reactor thread's wakes are I/O.
   if (tls_reactor_core != this && !foreign_wake_.load(std::memory_order_relaxed))
     foreign_wake_.store(true, std::memory_order_relaxed);
-  if (idle_count_.load(std::memory_order_seq_cst) > 0) notify_one();
+  // A spinning worker (invariant 6) takes it: waking a sleeper too would only
+  // make it find nothing, and on a loaded machine preempt the spinner.
+  if (idle_count_.load(std::memory_order_seq_cst) > 0 &&
+      spinners_.load(std::memory_order_seq_cst) == 0)
+    notify_one();
   return true;
 }
 
@@ -343,8 +347,8 @@ bool multi_thread_core::spin_for_work(worker& w) noexcept {
       cpu_relax();
     }
   } while (!found && std::chrono::steady_clock::now() < until);
-  spinners_.fetch_sub(1, std::memory_order_acq_rel);
-  w.spin_before_park = found;  // it paid: spin again next time
+  spinners_.fetch_sub(1, std::memory_order_seq_cst);  // before park()'s re-check (invariant 6)
+  w.spin_before_park = found;                         // it paid: spin again next time
   return found;
 }
 

@@ -414,6 +414,36 @@ TEST(MultiThreadRuntime, WorkStealingSpreadsTasksOverWorkers) {
   EXPECT_TRUE(seen.count(spawner_thread));
 }
 
+// Two tasks spawned back to back from outside the runtime, each of which blocks
+// its worker until the other has started, must run on both workers at once, also
+// when one worker is spinning for foreign work (invariant 6: then the spawns wake
+// nobody, and the spinner that takes both must hand one on). Prompt foreign
+// round trips before each pair turn spinning on.
+TEST(MultiThreadRuntime, ForeignPairSpawnedWhileAWorkerSpinsRunsInParallel) {
+  runtime rt = runtime::new_multi_thread().worker_threads(2).build();
+  auto rendezvous = [](std::atomic<int>* arrived) -> task<bool> {
+    arrived->fetch_add(1);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (arrived->load() < 2) {
+      if (std::chrono::steady_clock::now() > deadline) co_return false;
+    }
+    co_return true;
+  };
+  int parallel = 0;
+  constexpr int rounds = 100;
+  for (int r = 0; r < rounds; ++r) {
+    for (int i = 0; i < 20; ++i) EXPECT_EQ(rt.block_on(rt.spawn(value_after_yield(i))), i);
+    std::atomic<int> arrived{0};
+    auto a = rt.spawn(rendezvous(&arrived));
+    auto b = rt.spawn(rendezvous(&arrived));
+    const bool ok_a = rt.block_on(std::move(a));
+    const bool ok_b = rt.block_on(std::move(b));
+    if (!ok_a || !ok_b) break;  // serialised on one worker: each waited 5 s
+    ++parallel;
+  }
+  EXPECT_EQ(parallel, rounds);
+}
+
 TEST(MultiThreadRuntime, ThreadHooksRunOnEveryThread) {
   std::atomic<int> started{0}, stopped{0};
   {
