@@ -159,6 +159,7 @@ task_header* multi_thread_core::pop_inject(worker* refill) noexcept {
   constexpr std::size_t max_batch = local_queue::capacity / 2;
   std::array<task_header*, max_batch> batch;
   std::size_t n = 0;
+  std::size_t left = 0;
   {
     std::lock_guard lock(inject_mutex_);
     if (inject_.empty()) return nullptr;
@@ -168,14 +169,16 @@ task_header* multi_thread_core::pop_inject(worker* refill) noexcept {
       batch[n++] = &inject_.front();
       inject_.pop_front();
     }
-    injected_.store(inject_.size(), std::memory_order_seq_cst);
+    left = inject_.size();
+    injected_.store(left, std::memory_order_seq_cst);
   }
-  if (n > 1) {
-    // The ring is empty and only we push to it: this never overflows.
-    for (std::size_t i = 1; i < n; ++i)
-      refill->queue.push(batch[i], [this](queue_t& b) { push_inject_batch(b); });
-    if (idle_count_.load(std::memory_order_relaxed) > 0) notify_one();  // surplus on our ring
-  }
+  // The ring is empty and only we push to it: this never overflows.
+  for (std::size_t i = 1; i < n; ++i)
+    refill->queue.push(batch[i], [this](queue_t& b) { push_inject_batch(b); });
+  // Surplus, on our ring or still queued: the pushes may have woken nobody
+  // (invariant 6: a spinner was there to take them, and we are it), so hand it
+  // on to an idle worker.
+  if ((n > 1 || left != 0) && idle_count_.load(std::memory_order_relaxed) > 0) notify_one();
   return batch[0];
 }
 
