@@ -62,8 +62,9 @@
 //      task (the waker reads spinners_ after publishing it, seq_cst, and the
 //      spinner leaves spinners_ before park()'s re-check, so one of the two sees
 //      it), and a worker that takes from the injection queue wakes an idle
-//      worker for any surplus (left queued or moved onto its ring). Waking a sleeper as well only
-//      made it find nothing, after preempting the spinner on a busy machine.
+//      worker for any surplus (left queued or moved onto its ring). Waking a
+//      sleeper as well only made it find nothing, after preempting the spinner
+//      on a busy machine.
 //   7. Cell references (scheduler::ref/unref) without a shared atomic per task:
 //      each worker keeps a reserve of references already counted in refs_
 //      (cell_refs, touched by its own thread only). A spawn on a worker takes one
